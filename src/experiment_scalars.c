@@ -1,0 +1,111 @@
+/*
+ * experiment_scalars.c — SQL wrappers of the scalar experiment functions:
+ * crm.srm_test, crm.ttest_sample_size, crm.ztest_sample_size.
+ */
+#include "sql_util.h"
+
+#include "experiments.h"
+
+PG_FUNCTION_INFO_V1(crm_srm_test);
+PG_FUNCTION_INFO_V1(crm_ttest_sample_size_sql);
+PG_FUNCTION_INFO_V1(crm_ztest_sample_size_sql);
+
+/* 22003 unless count >= 0. */
+static void
+check_count(int64 count, const char *function, const char *argument)
+{
+	if (unlikely(count < 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s: %s must not be negative, got " INT64_FORMAT, function, argument, count)));
+}
+
+/*
+ * srm_test(n_treatment bigint, n_control bigint, expected_treatment_share float8)
+ * p-value of the chi-square goodness-of-fit test; NULL with no customers.
+ */
+Datum
+crm_srm_test(PG_FUNCTION_ARGS)
+{
+	static const char *const F = "crm.srm_test";
+	int64		n_t = PG_GETARG_INT64(0);
+	int64		n_c = PG_GETARG_INT64(1);
+	double		share = PG_GETARG_FLOAT8(2);
+
+	check_count(n_t, F, "n_treatment");
+	check_count(n_c, F, "n_control");
+	crm_check_open_unit(share, F, "expected_treatment_share");
+	if (n_t == 0 && n_c == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(crm_srm_p_value((double) n_t, (double) n_c, share));
+}
+
+/* Rounds a per-arm size up to a bigint; 22003 when it does not fit. */
+static int64
+round_up_size(double n, const char *function)
+{
+	double		rounded = ceil(n);
+
+	if (!(rounded < 9.2e18))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s: the sample size %g does not fit in a bigint", function, n)));
+	return (int64) rounded;
+}
+
+/*
+ * The common checks: alpha in (0, 1), power in [0.5, 1).  Below 0.5 a
+ * design is not meaningful, and the normal-approximation formulas can
+ * return sizes that do not reach even that power.
+ */
+static void
+check_alpha_power(double alpha, double power, const char *function)
+{
+	crm_check_open_unit(alpha, function, "alpha");
+	if (!(power >= 0.5 && power < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: power must be at least 0.5 and below 1, got %g", function, power)));
+}
+
+/* ttest_sample_size(sd, mde, alpha, power) returns bigint customers per arm */
+Datum
+crm_ttest_sample_size_sql(PG_FUNCTION_ARGS)
+{
+	static const char *const F = "crm.ttest_sample_size";
+	double		sd = PG_GETARG_FLOAT8(0);
+	double		mde = PG_GETARG_FLOAT8(1);
+	double		alpha = PG_GETARG_FLOAT8(2);
+	double		power = PG_GETARG_FLOAT8(3);
+
+	crm_check_positive(sd, F, "sd");
+	crm_check_finite(mde, F, "mde");
+	if (mde == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: mde must not be 0", F)));
+	check_alpha_power(alpha, power, F);
+	/* at least 2 per arm: a variance needs two values */
+	PG_RETURN_INT64(Max(2, round_up_size(crm_ttest_sample_size(sd, fabs(mde), alpha, power), F)));
+}
+
+/* ztest_sample_size(base_rate, mde, alpha, power) returns bigint customers per arm */
+Datum
+crm_ztest_sample_size_sql(PG_FUNCTION_ARGS)
+{
+	static const char *const F = "crm.ztest_sample_size";
+	double		base_rate = PG_GETARG_FLOAT8(0);
+	double		mde = PG_GETARG_FLOAT8(1);
+	double		alpha = PG_GETARG_FLOAT8(2);
+	double		power = PG_GETARG_FLOAT8(3);
+
+	crm_check_open_unit(base_rate, F, "base_rate");
+	crm_check_finite(mde, F, "mde");
+	if (mde == 0 || !(base_rate + mde > 0 && base_rate + mde < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: mde must be non-zero with base_rate + mde between 0 and 1, got base_rate %g and mde %g",
+						F, base_rate, mde)));
+	check_alpha_power(alpha, power, F);
+	PG_RETURN_INT64(Max(1, round_up_size(crm_ztest_sample_size(base_rate, mde, alpha, power), F)));
+}

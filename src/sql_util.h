@@ -1,0 +1,84 @@
+/*
+ * sql_util.h — shared glue between the SQL-callable functions and the pure
+ * C numerics: argument checks with specific SQLSTATEs, plain float8[]
+ * aggregate states, and composite results.
+ */
+#ifndef CRM_SQL_UTIL_H
+#define CRM_SQL_UTIL_H
+
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "utils/array.h"
+
+/* 22023 unless finite: NaN and +-Infinity are never valid input values. */
+static inline void
+crm_check_finite(double value, const char *function, const char *argument)
+{
+	if (unlikely(!isfinite(value)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s must be a finite number, got %s", function, argument,
+						isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"))));
+}
+
+/*
+ * A numeric argument as a double: 22023 for NaN and +-Infinity, 22003 when
+ * it is beyond the double range.
+ */
+extern double crm_numeric_to_double(Datum value, const char *function, const char *argument);
+
+/* 22023 unless 0 < value < 1 (confidence, alpha, power, shares). */
+extern void crm_check_open_unit(double value, const char *function, const char *argument);
+
+/* 22023 unless value > 0 and finite (df, sd). */
+extern void crm_check_positive(double value, const char *function, const char *argument);
+
+/*
+ * Aggregate states are one-dimensional float8[] arrays without NULLs and of
+ * a fixed length per aggregate, so that distributed engines can ship them as
+ * text.  crm_state_arg() returns argument argno checked for that shape; a
+ * transition function may update it in place only when called as an
+ * aggregate, so otherwise it gets a private copy (writable = true).
+ */
+extern ArrayType *crm_state_arg(FunctionCallInfo fcinfo, int argno, int length,
+								const char *aggregate, bool writable);
+
+static inline double *
+crm_state_values(ArrayType *state)
+{
+	return (double *) ARR_DATA_PTR(state);
+}
+
+/* A new float8[] state holding a copy of values. */
+extern ArrayType *crm_state_build(const double *values, int length);
+
+/* ERROR 22023 naming the aggregate and the bad element of a state array. */
+extern void crm_state_invalid(const char *aggregate, const char *detail) pg_attribute_noreturn();
+
+/*
+ * Confidence level kept in a state slot (0 = not given, use the default).
+ * Records value on first use and insists that every row passes the same.
+ */
+extern void crm_state_set_confidence(double *slot, double value, const char *aggregate);
+
+/* Merges two confidence slots from combined partial states. */
+extern double crm_state_merge_confidence(double a, double b, const char *aggregate);
+
+/* Checks a confidence slot read from a state (0 or in (0, 1)). */
+extern void crm_state_check_confidence(double slot, const char *aggregate);
+
+/* Checks a count stored in a state: a whole number in [0, 2^53]. */
+extern void crm_state_check_count(double value, const char *aggregate, const char *element);
+
+/*
+ * Builds the function's composite result from a row of doubles and NULL
+ * flags in column order; bigint columns are converted from their double.
+ * A NaN anywhere is an internal error (a bug), never returned.
+ */
+extern Datum crm_composite_result(FunctionCallInfo fcinfo, const double *values,
+								  const bool *isnull, int ncolumns);
+
+#endif

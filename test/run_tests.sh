@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# make test — the whole test suite, each part in its own throw-away cluster
+# (pg_virtualenv: created, used and dropped by this script).  Installs what is
+# missing first, builds with -Werror, installs, runs, prints a summary and
+# exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash test/deps.sh build test || exit 1
+make -s clean >/dev/null
+if ! make -s WERROR=1 >/dev/null || ! make -s install >/dev/null; then
+	echo "build failed" >&2
+	exit 1
+fi
+
+results=()
+failed=0
+
+# run NAME COMMAND...: runs one part and records its outcome
+run() {
+	local name=$1
+	shift
+	echo
+	echo "=== $name"
+	if "$@"; then
+		results+=("PASS  $name")
+	else
+		results+=("FAIL  $name")
+		failed=1
+	fi
+}
+
+# pg_regress, with the library preloaded (as the background worker needs it)
+regress() {
+	pg_virtualenv -o shared_preload_libraries=crm_marketing make -s installcheck
+	local status=$?
+	if [ $status -ne 0 ] && [ -f regression.diffs ]; then
+		echo "--- regression.diffs (first 200 lines)"
+		head -200 regression.diffs
+	fi
+	return $status
+}
+
+# pgTAP, with the library loaded on demand (no preload)
+pgtap() {
+	pg_virtualenv bash -c '
+		set -e
+		createdb crm_pgtap
+		psql -X -q -d crm_pgtap -c "CREATE EXTENSION pgtap"
+		pg_prove -d crm_pgtap test/pgtap/*.sql'
+}
+
+run "pg_regress (sql/, expected/)" regress
+run "pgTAP API contract (test/pgtap/)" pgtap
+
+echo
+echo "=== summary"
+printf '%s\n' "${results[@]}"
+if [ $failed -ne 0 ]; then
+	echo "SOME TESTS FAILED"
+	exit 1
+fi
+echo "ALL TESTS PASSED"
