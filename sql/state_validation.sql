@@ -9,7 +9,8 @@ SELECT test.error_of($$SELECT crm.uplift_ttest_final('{-1,0,0,0,0,0,0,0,0,0,0,0,
 SELECT test.error_of($$SELECT crm.uplift_ttest_final('{1.5,0,0,0,0,0,0,0,0,0,0,0,0}')$$);
 SELECT test.error_of($$SELECT crm.uplift_ttest_final('{2,NaN,0,0,0,0,0,0,0,0,0,0,0}')$$);
 SELECT test.error_of($$SELECT crm.uplift_ttest_final('{2,1,1,0,-1,0,0,0,0,0,0,0,0}')$$);
-SELECT test.error_of($$SELECT crm.uplift_ttest_final('{2,1,1,1,4,0,0,0,0,0,0,0,0}')$$);
+SELECT test.error_of($$SELECT crm.uplift_ttest_final('{2,1,4,0,1,0,0,0,0,0,0,0,0}')$$);
+SELECT test.error_of($$SELECT crm.uplift_ttest_final('{2,1,1,1,4,0,0,0,0,0,0,0,0}')$$);  -- valid: values 1 and 3
 SELECT test.error_of($$SELECT crm.uplift_ttest_final('{1,1,5,0,0,0,0,0,0,0,0,0,0}')$$);
 SELECT test.error_of($$SELECT crm.uplift_ttest_final('{0,0,0,0,0,0,0,7,0,0,0,0,0}')$$);
 SELECT test.error_of($$SELECT crm.uplift_ttest_final('{0,0,0,0,0,0,0,0,0,0,0,0,2}')$$);

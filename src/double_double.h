@@ -46,14 +46,33 @@ dd_fast_two_sum(double a, double b)
 	return r;
 }
 
-/* a * b exactly (barring under/overflow). */
+/*
+ * a * b exactly (barring under/overflow).  With a hardware fused multiply-add
+ * one instruction gives the error; without one (the portable x86-64
+ * baseline, where fma() is a library call) Dekker's product with Veltkamp's
+ * split does it in plain arithmetic.
+ */
 static inline DoubleDouble
 dd_two_product(double a, double b)
 {
 	DoubleDouble r;
 
 	r.hi = a * b;
+#ifdef __FMA__
 	r.lo = fma(a, b, -r.hi);
+#else
+	{
+		const double split = 134217729.0;	/* 2^27 + 1 */
+		double		ca = split * a,
+					cb = split * b;
+		double		a_hi = ca - (ca - a),
+					a_lo = a - a_hi;
+		double		b_hi = cb - (cb - b),
+					b_lo = b - b_hi;
+
+		r.lo = ((a_hi * b_hi - r.hi) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
+	}
+#endif
 	return r;
 }
 
@@ -63,6 +82,28 @@ dd_from(double a)
 	DoubleDouble r = {a, 0};
 
 	return r;
+}
+
+/*
+ * Running sum: adds v to the pair (*hi, *lo) without renormalizing (the
+ * compensated summation of Kahan and Babuska, with TwoSum).  Only one plain
+ * addition is on the loop-carried path, so it costs little more than a
+ * plain sum; the error is O(n eps^2) of the sum of magnitudes.  *lo is not
+ * kept below half an ulp of *hi: read the pair through dd_normalize().
+ */
+static inline void
+dd_accumulate(double *hi, double *lo, DoubleDouble v)
+{
+	DoubleDouble s = dd_two_sum(*hi, v.hi);
+
+	*hi = s.hi;
+	*lo += s.lo + v.lo;
+}
+
+static inline DoubleDouble
+dd_normalize(double hi, double lo)
+{
+	return dd_two_sum(hi, lo);
 }
 
 /* a + b, relative error about 2^-104 ("accurate" addition). */
@@ -131,13 +172,6 @@ dd_square(DoubleDouble a)
 
 	p.lo += 2 * a.hi * a.lo;
 	return dd_fast_two_sum(p.hi, p.lo);
-}
-
-/* hi + lo is normalized: lo is below half an ulp of hi */
-static inline int
-dd_is_normalized(DoubleDouble a)
-{
-	return isfinite(a.hi) && isfinite(a.lo) && a.hi + a.lo == a.hi;
 }
 
 #endif

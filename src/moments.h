@@ -5,7 +5,8 @@
  * A moments sextuple is six consecutive doubles
  *   {n, shift, s1.hi, s1.lo, s2.hi, s2.lo}
  * where shift is the first value seen, s1 = sum (x - shift) and
- * s2 = sum (x - shift)^2, both double-double (double_double.h).
+ * s2 = sum (x - shift)^2, both as compensated double-double sums
+ * (double_double.h).
  *   - The shift removes the magnitude: for values near 1e9 with a spread of
  *     0.1, x - shift is exact (Sterbenz), and only shift + mean is rounded,
  *     once.  The textbook sum-of-squares formula on raw values loses the whole
@@ -35,12 +36,11 @@
 #define MOMENTS_S2		4		/* hi, lo */
 #define MOMENTS_LEN		6
 
+/* a sum of the sextuple as a normalized double-double */
 static inline DoubleDouble
 moments_get(const double *m, int at)
 {
-	DoubleDouble r = {m[at], m[at + 1]};
-
-	return r;
+	return dd_normalize(m[at], m[at + 1]);
 }
 
 static inline void
@@ -59,8 +59,8 @@ moments_add(double *m, double x)
 	if (m[MOMENTS_N] == 0)
 		m[MOMENTS_SHIFT] = x;
 	d = dd_two_sum(x, -m[MOMENTS_SHIFT]);
-	moments_put(m, MOMENTS_S1, dd_add(moments_get(m, MOMENTS_S1), d));
-	moments_put(m, MOMENTS_S2, dd_add(moments_get(m, MOMENTS_S2), dd_square(d)));
+	dd_accumulate(&m[MOMENTS_S1], &m[MOMENTS_S1 + 1], d);
+	dd_accumulate(&m[MOMENTS_S2], &m[MOMENTS_S2 + 1], dd_square(d));
 	m[MOMENTS_N] += 1;
 	return isfinite(m[MOMENTS_S1]) && isfinite(m[MOMENTS_S2]);
 }
@@ -116,7 +116,15 @@ moments_mean_difference(const double *a, const double *b)
 				  dd_sub(moments_shifted_mean(a), moments_shifted_mean(b))).hi;
 }
 
-/* sum (x - mean)^2 = s2 - s1 * mean(x - shift), never negative */
+/* sum (x - mean)^2 = s2 - s1 * mean(x - shift), before clamping at 0; n >= 1 */
+static inline double
+moments_raw_m2(const double *m)
+{
+	return dd_sub(moments_get(m, MOMENTS_S2),
+				  dd_mul(moments_get(m, MOMENTS_S1), moments_shifted_mean(m))).hi;
+}
+
+/* sum (x - mean)^2, never negative */
 static inline double
 moments_m2(const double *m)
 {
@@ -124,8 +132,7 @@ moments_m2(const double *m)
 
 	if (m[MOMENTS_N] < 2)
 		return 0;
-	m2 = dd_sub(moments_get(m, MOMENTS_S2),
-				dd_mul(moments_get(m, MOMENTS_S1), moments_shifted_mean(m))).hi;
+	m2 = moments_raw_m2(m);
 	return m2 > 0 ? m2 : 0;
 }
 
@@ -144,16 +151,20 @@ static inline bool
 moments_valid(const double *m)
 {
 	double		n = m[MOMENTS_N];
+	int			i;
 
-	if (!isfinite(m[MOMENTS_SHIFT]) ||
-		!dd_is_normalized(moments_get(m, MOMENTS_S1)) ||
-		!dd_is_normalized(moments_get(m, MOMENTS_S2)) || m[MOMENTS_S2] < 0)
-		return false;
+	for (i = MOMENTS_SHIFT; i < MOMENTS_LEN; i++)
+		if (!isfinite(m[i]))
+			return false;
 	if (n == 0)
-		return m[MOMENTS_SHIFT] == 0 && m[MOMENTS_S1] == 0 && m[MOMENTS_S2] == 0;
+		return m[MOMENTS_SHIFT] == 0 && m[MOMENTS_S1] == 0 && m[MOMENTS_S1 + 1] == 0 &&
+			m[MOMENTS_S2] == 0 && m[MOMENTS_S2 + 1] == 0;
 	if (n == 1)					/* the one value is the shift */
-		return m[MOMENTS_S1] == 0 && m[MOMENTS_S2] == 0;
-	return true;
+		return m[MOMENTS_S1] == 0 && m[MOMENTS_S1 + 1] == 0 &&
+			m[MOMENTS_S2] == 0 && m[MOMENTS_S2 + 1] == 0;
+	/* s2 >= 0, and s1^2 <= n s2 (Cauchy-Schwarz) up to rounding */
+	return moments_get(m, MOMENTS_S2).hi >= 0 &&
+		moments_raw_m2(m) >= -1e-12 * moments_get(m, MOMENTS_S2).hi;
 }
 
 #endif

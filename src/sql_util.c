@@ -63,23 +63,10 @@ crm_state_invalid(const char *aggregate, const char *detail)
 			 errhint("State arrays are produced by the aggregate's own functions; do not build them by hand.")));
 }
 
-ArrayType *
-crm_state_arg(FunctionCallInfo fcinfo, int argno, int length, const char *aggregate, bool writable)
+void
+crm_state_shape_invalid(const char *aggregate, int length)
 {
-	ArrayType  *state;
-
-	if (PG_ARGISNULL(argno))
-		crm_state_invalid(aggregate, "The state is NULL.");
-	state = PG_GETARG_ARRAYTYPE_P(argno);
-	if (unlikely(ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != length ||
-				 ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID))
-		crm_state_invalid(aggregate,
-						  psprintf("Expected a float8[] of %d elements without NULLs.", length));
-
-	/* in place only inside an aggregate, where the state belongs to us */
-	if (writable && !AggCheckCallContext(fcinfo, NULL))
-		state = crm_state_build(crm_state_values(state), length);
-	return state;
+	crm_state_invalid(aggregate, psprintf("Expected a float8[] of %d elements without NULLs.", length));
 }
 
 ArrayType *

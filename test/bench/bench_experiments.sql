@@ -71,11 +71,15 @@ CREATE TEMP TABLE bench_times (family text, variant text, workers int, ms float8
 SET max_parallel_workers_per_gather = 0;
 INSERT INTO bench_times SELECT family, variant, 0, pg_temp.time_ms(query) FROM bench_queries;
 
--- two parallel workers: force the parallel plan whatever the cost estimates say
-SET max_parallel_workers_per_gather = 2;
+-- parallel: force the plan whatever the cost estimates say.  The leader scans
+-- too, so 1 worker means 2 processes (both cores of a 2-core machine) and
+-- 2 workers mean 3 processes.
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 1;
+INSERT INTO bench_times SELECT family, variant, 1, pg_temp.time_ms(query) FROM bench_queries;
+SET max_parallel_workers_per_gather = 2;
 INSERT INTO bench_times SELECT family, variant, 2, pg_temp.time_ms(query) FROM bench_queries;
 
 \echo
@@ -90,7 +94,10 @@ JOIN bench_times f ON f.family = 'floor' AND f.workers = t.workers
 LEFT JOIN bench_times s ON s.family = t.family AND s.variant = 'plain SQL' AND s.workers = t.workers
 ORDER BY t.family = 'floor' DESC, t.family, t.variant, t.workers;
 
-\echo 'Parallel speed-up (serial time / time with 2 workers):'
-SELECT a.family, a.variant, round((a.ms / b.ms)::numeric, 2) AS speedup_2_workers
-FROM bench_times a JOIN bench_times b USING (family, variant)
-WHERE a.workers = 0 AND b.workers = 2 ORDER BY 1, 2;
+\echo 'Parallel speed-up: serial time / parallel time (workers + the leader, which also scans):'
+SELECT a.family, a.variant,
+       round((a.ms / b.ms)::numeric, 2) AS speedup_1_worker,
+       round((a.ms / c.ms)::numeric, 2) AS speedup_2_workers
+FROM bench_times a JOIN bench_times b USING (family, variant) JOIN bench_times c USING (family, variant)
+WHERE a.workers = 0 AND b.workers = 1 AND c.workers = 2 ORDER BY 1, 2;
+SELECT :'cores' AS cpu_cores_of_this_machine;

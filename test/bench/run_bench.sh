@@ -8,4 +8,4 @@ bash test/deps.sh build bench
 make -s >/dev/null
 make -s install >/dev/null
 pg_virtualenv -o shared_preload_libraries=crm_marketing -o shared_buffers=1GB -o max_parallel_workers=4 \
-	psql -X -q -v ON_ERROR_STOP=1 -v rows="${ROWS:-10000000}" -f test/bench/bench_experiments.sql
+	psql -X -q -v ON_ERROR_STOP=1 -v rows="${ROWS:-10000000}" -v cores="$(nproc)" -f test/bench/bench_experiments.sql
