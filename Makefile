@@ -16,10 +16,11 @@ OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # The install script is assembled from one file per concept, in this order.
 SQL_PARTS   = src/sql/header.sql \
               src/sql/distributions.sql \
-              src/sql/experiments.sql
+              src/sql/experiments.sql \
+              src/sql/rfm.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel
+REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config

@@ -1,0 +1,200 @@
+/*
+ * rfm_score.c — crm.rfm_score(recency, frequency, monetary [, bins]) OVER (...),
+ * a window function scoring each row 1..bins on recency, frequency and
+ * monetary value by quantile within its window partition.
+ *
+ * On the first row of a partition it reads the three arguments of every row,
+ * scores each column with the tie-aware rule of quantile_scores.h (equal
+ * values share a score; a tie group gets the score of its middle position),
+ * keeps the scores in partition memory (6 bytes a row) and then returns one
+ * row's scores per call.  5 (= bins) is best: the most recent purchase (the
+ * smallest recency, or the latest last-purchase time in the timestamptz
+ * form), the highest frequency, the highest spend.  The window's ORDER BY
+ * and frame do not matter: the whole partition is scored.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "windowapi.h"
+
+#include "quantile_scores.h"
+#include "rfm_segments.h"
+
+#define RFM_DEFAULT_BINS	5
+#define RFM_MAX_BINS		100
+
+static const char *const FUNCTION = "crm.rfm_score";
+static const char *const COMPONENT[3] = {"recency", "frequency", "monetary"};
+
+/* Per partition: the scores of every row, 0 for NULL, row-major r, f, m. */
+typedef struct RfmPartition
+{
+	bool		scored;
+	int			bins;
+	int16		scores[FLEXIBLE_ARRAY_MEMBER];
+} RfmPartition;
+
+/* The order key of argument `component` of one row, with "better" = larger. */
+static uint64
+component_key(Datum value, int component, bool recency_is_time)
+{
+	double		x;
+
+	if (component == 0 && recency_is_time)
+		return score_key_from_int64(DatumGetTimestampTz(value));	/* later = better */
+	x = DatumGetFloat8(value);
+	if (unlikely(!isfinite(x)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s must be a finite number, got %s", FUNCTION, COMPONENT[component],
+						isnan(x) ? "NaN" : (x > 0 ? "Infinity" : "-Infinity"))));
+	/* recency in time units: smaller = better, so the key is reversed */
+	return component == 0 ? ~score_key_from_double(x) : score_key_from_double(x);
+}
+
+/* The bins argument of one row: 2..RFM_MAX_BINS, the same on every row. */
+static int
+read_bins(WindowObject winobj, int64 row, int previous)
+{
+	bool		isnull,
+				isout;
+	Datum		value = WinGetFuncArgInPartition(winobj, 3, row, WINDOW_SEEK_HEAD, false,
+												 &isnull, &isout);
+	int			bins;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: bins must not be NULL", FUNCTION)));
+	bins = DatumGetInt32(value);
+	if (bins < 2 || bins > RFM_MAX_BINS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: bins must be between 2 and %d, got %d", FUNCTION, RFM_MAX_BINS, bins)));
+	if (previous != 0 && bins != previous)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: bins must be the same for every row, got %d and %d", FUNCTION, previous, bins)));
+	return bins;
+}
+
+/* Reads the whole partition and scores its three columns. */
+static void
+score_partition(WindowObject winobj, RfmPartition *part, int64 nrows, bool with_bins,
+				bool recency_is_time)
+{
+	ScoreItem  *items[3];
+	ScoreItem  *scratch;
+	size_t		counts[3] = {0, 0, 0};
+	int64		row;
+	int			c;
+
+	if (nrows >= PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: a window partition may hold at most %d rows", FUNCTION, PG_INT32_MAX - 1)));
+	for (c = 0; c < 3; c++)
+		items[c] = palloc_extended(sizeof(ScoreItem) * Max(nrows, 1), MCXT_ALLOC_HUGE);
+	scratch = palloc_extended(sizeof(ScoreItem) * Max(nrows, 1), MCXT_ALLOC_HUGE);
+
+	part->bins = with_bins ? 0 : RFM_DEFAULT_BINS;
+	for (row = 0; row < nrows; row++)
+	{
+		for (c = 0; c < 3; c++)
+		{
+			bool		isnull,
+						isout;
+			Datum		value = WinGetFuncArgInPartition(winobj, c, row, WINDOW_SEEK_HEAD, false,
+														 &isnull, &isout);
+
+			if (isnull)
+				continue;		/* scored NULL (0) */
+			items[c][counts[c]].key = component_key(value, c, recency_is_time);
+			items[c][counts[c]].row = (uint32) row;
+			counts[c]++;
+		}
+		if (with_bins)
+			part->bins = read_bins(winobj, row, part->bins);
+	}
+	for (c = 0; c < 3; c++)
+	{
+		crm_quantile_scores(items[c], scratch, counts[c], part->bins, &part->scores[c], 3);
+		pfree(items[c]);
+	}
+	pfree(scratch);
+	part->scored = true;
+}
+
+/* The crm.rfm result of the current row. */
+static Datum
+rfm_result(FunctionCallInfo fcinfo, const RfmPartition *part, int64 row)
+{
+	const int16 *s = &part->scores[row * 3];
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	int			c;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "%s: called in a context that cannot accept a composite", FUNCTION);
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (c = 0; c < 3; c++)
+	{
+		nulls[c] = s[c] == 0;
+		values[c] = Int16GetDatum(s[c]);
+	}
+	if (s[0] == 0 || s[1] == 0 || s[2] == 0)
+		nulls[3] = nulls[4] = true;
+	else
+	{
+		bool		known;
+
+		values[3] = CStringGetTextDatum(part->bins <= 9 ?
+										psprintf("%d%d%d", s[0], s[1], s[2]) :
+										psprintf("%d-%d-%d", s[0], s[1], s[2]));
+		if (part->bins == 5)
+			values[4] = CStringGetTextDatum(crm_rfm_preset_segment("rfm11", s[0], s[1], s[2], &known));
+		else
+			nulls[4] = true;	/* the named segments are defined on 1..5 */
+	}
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* The shared body of both forms. */
+static Datum
+rfm_score(FunctionCallInfo fcinfo, bool recency_is_time)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	int64		nrows = WinGetPartitionRowCount(winobj);
+	RfmPartition *part;
+
+	part = (RfmPartition *) WinGetPartitionLocalMemory(winobj,
+													   offsetof(RfmPartition, scores) +
+													   sizeof(int16) * 3 * nrows);
+	if (!part->scored)
+		score_partition(winobj, part, nrows, PG_NARGS() > 3, recency_is_time);
+	return rfm_result(fcinfo, part, WinGetCurrentPosition(winobj));
+}
+
+PG_FUNCTION_INFO_V1(crm_rfm_score);
+PG_FUNCTION_INFO_V1(crm_rfm_score_time);
+
+/* rfm_score(recency float8, frequency float8, monetary float8 [, bins int]) */
+Datum
+crm_rfm_score(PG_FUNCTION_ARGS)
+{
+	return rfm_score(fcinfo, false);
+}
+
+/* rfm_score(last_purchase timestamptz, frequency float8, monetary float8 [, bins int]) */
+Datum
+crm_rfm_score_time(PG_FUNCTION_ARGS)
+{
+	return rfm_score(fcinfo, true);
+}
