@@ -60,7 +60,7 @@ crm_state_invalid(const char *aggregate, const char *detail)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid state for aggregate %s", aggregate),
 			 errdetail("%s", detail),
-			 errhint("State arrays are produced by the aggregate's own functions; do not build them by hand.")));
+			 errhint("States are produced by the aggregate's own functions; do not build them by hand.")));
 }
 
 void

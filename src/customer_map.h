@@ -1,0 +1,109 @@
+/*
+ * customer_map.h — a hash table from customer id (bigint or text) to that
+ * customer's events (int64 values: period indexes, timestamps), optionally
+ * with an amount per event.  The state of the per-customer aggregates
+ * (crm.cohort_retention, crm.customer_kpis): one pass, no sort, mergeable
+ * and serializable for parallel plans.
+ *
+ * Memory: 40 bytes per customer in the table (sized to a power of two, so
+ * 40 to 80), plus, for customers with more than one event, an array of
+ * 8 bytes per event (16 with amounts) with room to grow.  Everything lives in
+ * the map's own memory context.
+ */
+#ifndef CRM_CUSTOMER_MAP_H
+#define CRM_CUSTOMER_MAP_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+typedef struct CustomerMapEntry
+{
+	uint64		key;			/* bigint id, or a text * for text ids */
+	uint32		hash;
+	char		status;			/* used by simplehash */
+	uint32		nevents;
+	uint32		capacity;		/* 0 while the single event is stored inline */
+	union
+	{
+		int64		one;
+		int64	   *many;
+	}			events;
+	union
+	{
+		double		one;
+		double	   *many;
+	}			amounts;
+} CustomerMapEntry;
+
+/* the hash table type custmap_hash and its functions, from simplehash.h */
+#define SH_PREFIX custmap
+#define SH_ELEMENT_TYPE CustomerMapEntry
+#define SH_KEY_TYPE uint64
+#define SH_SCOPE extern
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
+typedef struct CustomerMap
+{
+	MemoryContext context;		/* owns the table, the events and the text ids */
+	custmap_hash *table;
+	bool		text_ids;
+	bool		with_amounts;
+	bool		merge_equal;	/* events are a set: equal events merge, amounts add */
+} CustomerMap;
+
+/* A new, empty map whose memory is a child context of parent. */
+extern CustomerMap *customer_map_create(MemoryContext parent, bool text_ids, bool with_amounts,
+										bool merge_equal);
+
+/* Adds an event of a customer (id: an int8 datum, or a text datum). */
+extern void customer_map_add(CustomerMap *map, Datum id, int64 event, double amount);
+
+/* Adds every event of `from` to `into` (same kinds of maps). */
+extern void customer_map_merge(CustomerMap *into, CustomerMap *from);
+
+extern uint64 customer_map_count(CustomerMap *map);
+
+/* The number of events stored, all customers together. */
+extern uint64 customer_map_total_events(CustomerMap *map);
+
+/* Iteration over the customers, in no particular order. */
+extern void customer_map_start(CustomerMap *map, custmap_iterator *it);
+extern CustomerMapEntry *customer_map_next(CustomerMap *map, custmap_iterator *it);
+
+/*
+ * The events of one customer sorted by value (equal events merged when the
+ * map merges them), through the two pointers; *amounts is NULL without
+ * amounts.  Sorts the entry in place.
+ */
+extern uint32 customer_map_events(CustomerMap *map, CustomerMapEntry *entry, const int64 **events,
+								  const double **amounts);
+
+/* Binary form for parallel aggregation: appends the map to buf. */
+extern void customer_map_write(CustomerMap *map, StringInfo buf);
+
+/*
+ * A reader over a serialized state, checking every length against the
+ * buffer: a state handed in by a user is validated, never trusted.
+ */
+typedef struct StateReader
+{
+	const char *data;
+	size_t		len;
+	size_t		pos;
+	const char *aggregate;		/* for error messages */
+} StateReader;
+
+extern void state_reader_init(StateReader *r, bytea *state, const char *aggregate);
+extern uint8 state_read_u8(StateReader *r);
+extern uint32 state_read_u32(StateReader *r);
+extern int64 state_read_i64(StateReader *r);
+extern double state_read_f8(StateReader *r);
+extern void state_reader_finish(StateReader *r);
+
+/* Reads a map written by customer_map_write into a new map. */
+extern CustomerMap *customer_map_read(StateReader *r, MemoryContext parent, bool text_ids,
+									  bool with_amounts, bool merge_equal);
+
+#endif
