@@ -18,10 +18,11 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/distributions.sql \
               src/sql/experiments.sql \
               src/sql/rfm.sql \
-              src/sql/customers.sql
+              src/sql/customers.sql \
+              src/sql/bi.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel
+REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config

@@ -6,7 +6,7 @@ set -euo pipefail
 
 declare -A PACKAGES=(
 	[build]="make gcc postgresql-15 postgresql-server-dev-15"
-	[test]="postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl"
+	[test]="postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl openjdk-17-jdk-headless libpostgresql-jdbc-java"
 	[demo]=""
 	[bench]=""
 	[refs]="python3-scipy python3-mpmath r-base-core"

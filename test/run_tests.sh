@@ -50,8 +50,14 @@ pgtap() {
 		pg_prove -d crm_pgtap test/pgtap/*.sql'
 }
 
+# what a JDBC client (Metabase's way in) sees of the result columns
+jdbc() {
+	pg_virtualenv bash test/jdbc/run_jdbc.sh
+}
+
 run "pg_regress (sql/, expected/)" regress
 run "pgTAP API contract (test/pgtap/)" pgtap
+run "JDBC column types (test/jdbc/)" jdbc
 
 echo
 echo "=== summary"

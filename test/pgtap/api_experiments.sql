@@ -126,7 +126,7 @@ SELECT results_eq(
 -- every function has a comment (psql \df+ and BI tools show it)
 SELECT is(array_agg(p.oid::regprocedure::text), NULL, 'every public function and aggregate has a comment')
 FROM pg_proc p
-WHERE p.pronamespace = 'crm'::regnamespace AND p.proname !~ '_(transfn|combine|final|serialize|deserialize)$'
+WHERE p.pronamespace = 'crm'::regnamespace AND p.proname !~ '^_|_(transfn|combine|final|serialize|deserialize)$'
   AND obj_description(p.oid, 'pg_proc') IS NULL;
 
 SELECT * FROM finish();

@@ -1,0 +1,24 @@
+-- Security contract: every function written in SQL or PL/pgSQL pins its
+-- search_path; nothing runs as SECURITY DEFINER; the extension's objects are
+-- not writable by PUBLIC.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS crm_marketing;
+SELECT plan(3);
+
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
+          'every SQL and PL/pgSQL function of crm pins search_path')
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = 'crm'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
+  AND NOT coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%'), false);
+
+SELECT is(array_agg(p.oid::regprocedure::text), NULL, 'no SECURITY DEFINER function')
+FROM pg_proc p WHERE p.pronamespace = 'crm'::regnamespace AND p.prosecdef;
+
+SELECT is(array_agg(c.relname::text), NULL, 'no table of crm is writable by PUBLIC')
+FROM pg_class c
+WHERE c.relnamespace = 'crm'::regnamespace AND c.relkind IN ('r', 'v', 'p')
+  AND (has_table_privilege('public', c.oid, 'INSERT') OR has_table_privilege('public', c.oid, 'UPDATE')
+       OR has_table_privilege('public', c.oid, 'DELETE'));
+
+SELECT * FROM finish();
+ROLLBACK;
