@@ -45,6 +45,7 @@ typedef struct CohortState
 	CustomerMap *map;
 	PeriodKind	kind;
 	PeriodBucketer bucketer;
+	bool		numeric_amounts;	/* the amount argument is numeric, not float8 */
 } CohortState;
 
 /* The kinds of argument the aggregate was declared with. */
@@ -93,9 +94,8 @@ crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	CohortState *state = PG_ARGISNULL(0) ? NULL : (CohortState *) PG_GETARG_POINTER(0);
-	CohortArgs	args;
+	bool		with_amounts = PG_NARGS() > 4;
 	double		amount = 0;
-	char	   *period;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "%s called in non-aggregate context", "cohort_retention_transfn");
@@ -103,12 +103,14 @@ crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: period must not be NULL", AGGREGATE)));
-	args = cohort_args(fcinfo);
 	if (state == NULL)
 	{
-		period = text_to_cstring(PG_GETARG_TEXT_PP(3));
-		state = cohort_state_create(aggcontext, crm_period_kind(period, AGGREGATE),
+		CohortArgs	args = cohort_args(fcinfo);
+
+		state = cohort_state_create(aggcontext,
+									crm_period_kind(text_to_cstring(PG_GETARG_TEXT_PP(3)), AGGREGATE),
 									args.text_ids, args.with_amounts);
+		state->numeric_amounts = args.numeric_amounts;
 	}
 	else
 	{
@@ -123,11 +125,11 @@ crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
 							name, text_to_cstring(t))));
 	}
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (args.with_amounts && PG_ARGISNULL(4)))
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (with_amounts && PG_ARGISNULL(4)))
 		PG_RETURN_POINTER(state);
-	if (args.with_amounts)
+	if (with_amounts)
 	{
-		amount = args.numeric_amounts ? crm_numeric_to_double(PG_GETARG_DATUM(4), AGGREGATE, "amount")
+		amount = state->numeric_amounts ? crm_numeric_to_double(PG_GETARG_DATUM(4), AGGREGATE, "amount")
 			: PG_GETARG_FLOAT8(4);
 		crm_check_finite(amount, AGGREGATE, "amount");
 	}
@@ -282,6 +284,8 @@ crm_cohort_retention_final(PG_FUNCTION_ARGS)
 		nulls[5] = true;
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 	}
+
+	customer_map_report_memory(state->map, AGGREGATE);
 
 	/* pass 1: each customer's first period, and the last period of all */
 	firsts = palloc_extended(sizeof(int32) * ncustomers, MCXT_ALLOC_HUGE);

@@ -38,6 +38,7 @@ static const char *const AGGREGATE = "crm.customer_kpis";
 typedef struct KpiState
 {
 	CustomerMap *map;			/* customer -> order times (microseconds) */
+	bool		numeric_amounts;	/* the amount argument is numeric, not float8 */
 	int64		orders;
 	double		revenue_hi;		/* compensated sum of the amounts */
 	double		revenue_lo;
@@ -76,7 +77,10 @@ crm_customer_kpis_transfn(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "%s called in non-aggregate context", "customer_kpis_transfn");
 	if (state == NULL)
+	{
 		state = kpi_state_create(aggcontext, get_fn_expr_argtype(fcinfo->flinfo, 1) != INT8OID);
+		state->numeric_amounts = get_fn_expr_argtype(fcinfo->flinfo, 3) == NUMERICOID;
+	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
 
@@ -86,7 +90,7 @@ crm_customer_kpis_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
 				 errmsg("%s: purchased_at must be finite, got %s", AGGREGATE,
 						TIMESTAMP_IS_NOBEGIN(at) ? "-infinity" : "infinity")));
-	amount = get_fn_expr_argtype(fcinfo->flinfo, 3) == NUMERICOID
+	amount = state->numeric_amounts
 		? crm_numeric_to_double(PG_GETARG_DATUM(3), AGGREGATE, "amount") : PG_GETARG_FLOAT8(3);
 	crm_check_finite(amount, AGGREGATE, "amount");
 
@@ -196,6 +200,7 @@ crm_customer_kpis_final(PG_FUNCTION_ARGS)
 	if (customers == 0)
 		return crm_composite_result(fcinfo, out, isnull, KPI_NCOLUMNS);
 
+	customer_map_report_memory(state->map, AGGREGATE);
 	revenue = dd_normalize(state->revenue_hi, state->revenue_lo).hi;
 	out[KPI_REVENUE] = revenue;
 	out[KPI_ARPU] = revenue / (double) customers;

@@ -12,6 +12,7 @@
 
 #include "common/hashfn.h"
 #include "lib/qunique.h"
+#include "port/pg_bitutils.h"
 #include "libpq/pqformat.h"
 #include "utils/memutils.h"
 
@@ -74,6 +75,7 @@ customer_map_create(MemoryContext parent, bool text_ids, bool with_amounts, bool
 	map->text_ids = text_ids;
 	map->with_amounts = with_amounts;
 	map->merge_equal = merge_equal;
+	map->period_set = merge_equal && !with_amounts;
 	map->table = custmap_create(context, 1024, map);
 	return map;
 }
@@ -82,6 +84,16 @@ uint64
 customer_map_count(CustomerMap *map)
 {
 	return map->table->members;
+}
+
+void
+customer_map_report_memory(CustomerMap *map, const char *aggregate)
+{
+	uint64		customers = customer_map_count(map);
+	Size		bytes = MemoryContextMemAllocated(map->context, true);
+
+	elog(DEBUG1, "%s: " UINT64_FORMAT " customers in %zu bytes (%.1f bytes per customer)",
+		 aggregate, customers, bytes, customers ? (double) bytes / customers : 0.0);
 }
 
 uint64
@@ -241,6 +253,139 @@ add_event(CustomerMap *map, CustomerMapEntry *entry, bool found, int64 event, do
 	entry->nevents++;
 }
 
+/* Period sets ----------------------------------------------------------------- */
+
+#define SET_WORD_BITS		64
+/* a customer's periods may span at most this many periods (a day a period: 180,000 years) */
+#define SET_MAX_SPAN		(INT64CONST(1) << 26)
+
+static inline int64
+set_word_start(int64 period)
+{
+	return period >= 0 ? period - period % SET_WORD_BITS
+		: period - ((period % SET_WORD_BITS) + SET_WORD_BITS) % SET_WORD_BITS;
+}
+
+static inline uint64 *
+set_words(CustomerMapEntry *entry)
+{
+	return entry->capacity == 0 ? &entry->amounts.bits : entry->amounts.words;
+}
+
+static inline uint32
+set_nwords(CustomerMapEntry *entry)
+{
+	return entry->capacity == 0 ? 1 : entry->capacity;
+}
+
+/* Adds a period to a customer's set, widening the bitmap when needed. */
+static void
+set_add(CustomerMap *map, CustomerMapEntry *entry, bool found, int64 period)
+{
+	int64		start = set_word_start(period);
+	uint64	   *words;
+	int64		offset;
+
+	if (!found)
+	{
+		entry->events.base = start;
+		entry->capacity = 0;
+		entry->amounts.bits = UINT64CONST(1) << (period - start);
+		entry->nevents = 1;
+		return;
+	}
+	if (start < entry->events.base || start >= entry->events.base + (int64) set_nwords(entry) * SET_WORD_BITS)
+	{
+		/* widen: a new array of words covering the old ones and the new period */
+		int64		old_base = entry->events.base;
+		uint32		old_n = set_nwords(entry);
+		int64		new_base = Min(old_base, start);
+		int64		new_end = Max(old_base + (int64) old_n * SET_WORD_BITS, start + SET_WORD_BITS);
+		uint32		new_n;
+		uint64	   *new_words;
+
+		if (new_end - new_base > SET_MAX_SPAN)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a customer's activity spans more than " INT64_FORMAT " periods", SET_MAX_SPAN)));
+		new_n = (uint32) ((new_end - new_base) / SET_WORD_BITS);
+		new_words = MemoryContextAllocZero(map->context, sizeof(uint64) * new_n);
+		memcpy(new_words + (old_base - new_base) / SET_WORD_BITS, set_words(entry), sizeof(uint64) * old_n);
+		if (entry->capacity > 0)
+			pfree(entry->amounts.words);
+		entry->amounts.words = new_words;
+		entry->capacity = new_n;
+		entry->events.base = new_base;
+	}
+	words = set_words(entry);
+	offset = period - entry->events.base;
+	if (!(words[offset / SET_WORD_BITS] & (UINT64CONST(1) << (offset % SET_WORD_BITS))))
+	{
+		words[offset / SET_WORD_BITS] |= UINT64CONST(1) << (offset % SET_WORD_BITS);
+		entry->nevents++;
+	}
+}
+
+/* The periods of a set as a sorted list, in the map's scratch array. */
+static const int64 *
+set_list(CustomerMap *map, CustomerMapEntry *entry)
+{
+	uint64	   *words = set_words(entry);
+	uint32		n = set_nwords(entry);
+	uint32		w,
+				k = 0;
+
+	if (map->scratch_size < entry->nevents)
+	{
+		if (map->scratch)
+			pfree(map->scratch);
+		map->scratch_size = Max(entry->nevents, 64);
+		map->scratch = MemoryContextAlloc(map->context, sizeof(int64) * map->scratch_size);
+	}
+	for (w = 0; w < n; w++)
+	{
+		uint64		bits = words[w];
+
+		while (bits)
+		{
+			int			b = pg_rightmost_one_pos64(bits);
+
+			map->scratch[k++] = entry->events.base + (int64) w * SET_WORD_BITS + b;
+			bits &= bits - 1;
+		}
+	}
+	Assert(k == entry->nevents);
+	return map->scratch;
+}
+
+/*
+ * The events of an entry as stored (unsorted for lists, sorted for sets),
+ * for merging and writing.
+ */
+static uint32
+entry_events(CustomerMap *map, CustomerMapEntry *entry, const int64 **events, const double **amounts)
+{
+	if (map->period_set)
+	{
+		*events = set_list(map, entry);
+		*amounts = NULL;
+		return entry->nevents;
+	}
+	*events = entry->capacity == 0 ? &entry->events.one : entry->events.many;
+	*amounts = !map->with_amounts ? NULL : entry->capacity == 0 ? &entry->amounts.one : entry->amounts.many;
+	return entry->capacity == 0 ? 1 : entry->nevents;
+}
+
+/* Adds an event or period to a customer found or created by the caller. */
+static inline void
+add_to_entry(CustomerMap *map, CustomerMapEntry *entry, bool found, int64 event, double amount)
+{
+	if (map->period_set)
+		set_add(map, entry, found, event);
+	else
+		add_event(map, entry, found, event, amount);
+}
+
 /* Finds or creates the entry of a customer; text ids are copied into the map. */
 static CustomerMapEntry *
 find_customer(CustomerMap *map, Datum id, bool *found)
@@ -273,7 +418,7 @@ customer_map_add(CustomerMap *map, Datum id, int64 event, double amount)
 	bool		found;
 	CustomerMapEntry *entry = find_customer(map, id, &found);
 
-	add_event(map, entry, found, event, amount);
+	add_to_entry(map, entry, found, event, amount);
 }
 
 void
@@ -292,6 +437,8 @@ uint32
 customer_map_events(CustomerMap *map, CustomerMapEntry *entry, const int64 **events,
 					const double **amounts)
 {
+	if (map->period_set)
+		return entry_events(map, entry, events, amounts);
 	if (entry->capacity == 0)
 	{
 		*events = &entry->events.one;
@@ -318,14 +465,12 @@ customer_map_merge(CustomerMap *into, CustomerMap *from)
 		CustomerMapEntry *target = find_customer(into, id, &found);
 		const int64 *events;
 		const double *amounts;
-		uint32		n = entry->capacity == 0 ? 1 : entry->nevents;
+		uint32		n = entry_events(from, entry, &events, &amounts);
 		uint32		i;
 
-		events = entry->capacity == 0 ? &entry->events.one : entry->events.many;
-		amounts = entry->capacity == 0 ? &entry->amounts.one : entry->amounts.many;
 		for (i = 0; i < n; i++)
 		{
-			add_event(into, target, found, events[i], into->with_amounts ? amounts[i] : 0);
+			add_to_entry(into, target, found, events[i], amounts ? amounts[i] : 0);
 			found = true;
 		}
 	}
@@ -346,9 +491,9 @@ customer_map_write(CustomerMap *map, StringInfo buf)
 	custmap_start_iterate(map->table, &it);
 	while ((entry = custmap_iterate(map->table, &it)) != NULL)
 	{
-		uint32		n = entry->capacity == 0 ? 1 : entry->nevents;
-		const int64 *events = entry->capacity == 0 ? &entry->events.one : entry->events.many;
-		const double *amounts = entry->capacity == 0 ? &entry->amounts.one : entry->amounts.many;
+		const int64 *events;
+		const double *amounts;
+		uint32		n = entry_events(map, entry, &events, &amounts);
 		uint32		i;
 
 		if (map->text_ids)
@@ -493,12 +638,14 @@ customer_map_read(StateReader *r, MemoryContext parent, bool text_ids, bool with
 
 			r->pos = events_at + (size_t) i * 8;
 			event = state_read_i64(r);
+			if (map->period_set && (event < PG_INT32_MIN || event > PG_INT32_MAX))
+				crm_state_invalid(r->aggregate, "A period is out of range.");
 			if (with_amounts)
 			{
 				r->pos = events_at + (size_t) nevents * 8 + (size_t) i * 8;
 				amount = state_read_f8(r);
 			}
-			add_event(map, entry, found, event, amount);
+			add_to_entry(map, entry, found, event, amount);
 			found = true;
 		}
 		r->pos = events_at + (size_t) nevents * (with_amounts ? 16 : 8);

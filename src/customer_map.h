@@ -5,10 +5,16 @@
  * (crm.cohort_retention, crm.customer_kpis): one pass, no sort, mergeable
  * and serializable for parallel plans.
  *
+ * Two kinds of payload:
+ *   - event lists (customer_kpis, and cohorts with amounts): each customer's
+ *     events in an array that grows, 8 bytes an event (16 with amounts);
+ *   - period sets (cohorts without amounts: equal events merge, no amounts):
+ *     a bitmap of the periods, in 64-period words aligned on multiples of 64,
+ *     one word inline in the entry; a customer active in months of two
+ *     years costs nothing beyond the entry.
  * Memory: 40 bytes per customer in the table (sized to a power of two, so
- * 40 to 80), plus, for customers with more than one event, an array of
- * 8 bytes per event (16 with amounts) with room to grow.  Everything lives in
- * the map's own memory context.
+ * 40 to 80), plus the arrays or extra bitmap words.  Everything lives in the
+ * map's own memory context.
  */
 #ifndef CRM_CUSTOMER_MAP_H
 #define CRM_CUSTOMER_MAP_H
@@ -22,17 +28,20 @@ typedef struct CustomerMapEntry
 	uint64		key;			/* bigint id, or a text * for text ids */
 	uint32		hash;
 	char		status;			/* used by simplehash */
-	uint32		nevents;
-	uint32		capacity;		/* 0 while the single event is stored inline */
+	uint32		nevents;		/* events stored (period set: periods in the set) */
+	uint32		capacity;		/* 0 while the payload is inline */
 	union
 	{
 		int64		one;
 		int64	   *many;
+		int64		base;		/* period set: the first period of the bitmap */
 	}			events;
 	union
 	{
 		double		one;
 		double	   *many;
+		uint64		bits;		/* period set: the inline bitmap word */
+		uint64	   *words;		/* period set: capacity words from base */
 	}			amounts;
 } CustomerMapEntry;
 
@@ -51,6 +60,9 @@ typedef struct CustomerMap
 	bool		text_ids;
 	bool		with_amounts;
 	bool		merge_equal;	/* events are a set: equal events merge, amounts add */
+	bool		period_set;		/* merge_equal without amounts: bitmaps */
+	int64	   *scratch;		/* period set: one customer's periods, as a list */
+	uint32		scratch_size;
 } CustomerMap;
 
 /* A new, empty map whose memory is a child context of parent. */
@@ -64,6 +76,9 @@ extern void customer_map_add(CustomerMap *map, Datum id, int64 event, double amo
 extern void customer_map_merge(CustomerMap *into, CustomerMap *from);
 
 extern uint64 customer_map_count(CustomerMap *map);
+
+/* Reports the map's memory at DEBUG1 (for sizing: see the README). */
+extern void customer_map_report_memory(CustomerMap *map, const char *aggregate);
 
 /* The number of events stored, all customers together. */
 extern uint64 customer_map_total_events(CustomerMap *map);

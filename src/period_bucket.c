@@ -52,9 +52,19 @@ crm_period_name(PeriodKind kind)
 void
 crm_period_bucketer_init(PeriodBucketer *b, PeriodKind kind)
 {
+	long		fixed_offset;
+
 	b->kind = kind;
 	b->tz = session_timezone;
 	b->cached = false;
+	/* a zone with one offset for all time (UTC, Etc/GMT+3, ...): cache it for every time */
+	if (pg_get_timezone_offset(b->tz, &fixed_offset))
+	{
+		b->cached = true;
+		b->valid_from = PG_INT64_MIN;
+		b->valid_until = PG_INT64_MAX;
+		b->gmtoff = fixed_offset;
+	}
 }
 
 /* The UTC offset (seconds east) at Unix time t, through the cache. */

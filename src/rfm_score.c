@@ -84,14 +84,19 @@ read_bins(WindowObject winobj, int64 row, int previous)
 	return bins;
 }
 
-/* Reads the whole partition and scores its three columns. */
+/*
+ * Reads the whole partition and scores its three columns.  Column by column:
+ * each pass reads the rows in order, so every fetch is a plain step forward
+ * (reading a row's three arguments one after the other makes the window
+ * executor step forward and back for each), and the two work arrays are
+ * reused for the next column.
+ */
 static void
 score_partition(WindowObject winobj, RfmPartition *part, int64 nrows, bool with_bins,
 				bool recency_is_time)
 {
-	ScoreItem  *items[3];
+	ScoreItem  *items;
 	ScoreItem  *scratch;
-	size_t		counts[3] = {0, 0, 0};
 	int64		row;
 	int			c;
 
@@ -99,14 +104,21 @@ score_partition(WindowObject winobj, RfmPartition *part, int64 nrows, bool with_
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s: a window partition may hold at most %d rows", FUNCTION, PG_INT32_MAX - 1)));
-	for (c = 0; c < 3; c++)
-		items[c] = palloc_extended(sizeof(ScoreItem) * Max(nrows, 1), MCXT_ALLOC_HUGE);
-	scratch = palloc_extended(sizeof(ScoreItem) * Max(nrows, 1), MCXT_ALLOC_HUGE);
-
-	part->bins = with_bins ? 0 : RFM_DEFAULT_BINS;
-	for (row = 0; row < nrows; row++)
+	part->bins = RFM_DEFAULT_BINS;
+	if (with_bins)
 	{
-		for (c = 0; c < 3; c++)
+		part->bins = 0;
+		for (row = 0; row < nrows; row++)
+			part->bins = read_bins(winobj, row, part->bins);
+	}
+
+	items = palloc_extended(sizeof(ScoreItem) * Max(nrows, 1), MCXT_ALLOC_HUGE);
+	scratch = palloc_extended(sizeof(ScoreItem) * Max(nrows, 1), MCXT_ALLOC_HUGE);
+	for (c = 0; c < 3; c++)
+	{
+		size_t		count = 0;
+
+		for (row = 0; row < nrows; row++)
 		{
 			bool		isnull,
 						isout;
@@ -115,20 +127,69 @@ score_partition(WindowObject winobj, RfmPartition *part, int64 nrows, bool with_
 
 			if (isnull)
 				continue;		/* scored NULL (0) */
-			items[c][counts[c]].key = component_key(value, c, recency_is_time);
-			items[c][counts[c]].row = (uint32) row;
-			counts[c]++;
+			items[count].key = component_key(value, c, recency_is_time);
+			items[count].row = (uint32) row;
+			count++;
 		}
-		if (with_bins)
-			part->bins = read_bins(winobj, row, part->bins);
+		crm_quantile_scores(items, scratch, count, part->bins, &part->scores[c], 3);
 	}
-	for (c = 0; c < 3; c++)
-	{
-		crm_quantile_scores(items[c], scratch, counts[c], part->bins, &part->scores[c], 3);
-		pfree(items[c]);
-	}
+	pfree(items);
 	pfree(scratch);
 	part->scored = true;
+}
+
+/*
+ * Per query (fn_extra): the result's tuple descriptor and the texts of every
+ * cell and rfm11 segment, made once, so a row costs one heap_form_tuple.
+ */
+typedef struct RfmQueryCache
+{
+	TupleDesc	tupdesc;
+	int			bins;			/* the cells below are for this bin count */
+	Datum	   *cells;			/* [(r-1) * bins^2 + (f-1) * bins + (m-1)], text */
+	Datum		segments[125];	/* rfm11 segment of each 1..5 cell, text */
+} RfmQueryCache;
+
+static RfmQueryCache *
+query_cache(FunctionCallInfo fcinfo, int bins)
+{
+	RfmQueryCache *cache = (RfmQueryCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext old;
+	int			r,
+				f,
+				m;
+
+	if (cache != NULL && cache->bins == bins)
+		return cache;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (cache == NULL)
+	{
+		TupleDesc	tupdesc;
+
+		cache = palloc0(sizeof(RfmQueryCache));
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "%s: called in a context that cannot accept a composite", FUNCTION);
+		cache->tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		for (r = 1; r <= 5; r++)
+			for (f = 1; f <= 5; f++)
+				for (m = 1; m <= 5; m++)
+				{
+					bool		known;
+
+					cache->segments[(r - 1) * 25 + (f - 1) * 5 + (m - 1)] =
+						CStringGetTextDatum(crm_rfm_preset_segment("rfm11", r, f, m, &known));
+				}
+	}
+	cache->bins = bins;
+	cache->cells = palloc(sizeof(Datum) * bins * bins * bins);
+	for (r = 1; r <= bins; r++)
+		for (f = 1; f <= bins; f++)
+			for (m = 1; m <= bins; m++)
+				cache->cells[((r - 1) * bins + (f - 1)) * bins + (m - 1)] =
+					CStringGetTextDatum(bins <= 9 ? psprintf("%d%d%d", r, f, m) : psprintf("%d-%d-%d", r, f, m));
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = cache;
+	return cache;
 }
 
 /* The crm.rfm result of the current row. */
@@ -136,14 +197,12 @@ static Datum
 rfm_result(FunctionCallInfo fcinfo, const RfmPartition *part, int64 row)
 {
 	const int16 *s = &part->scores[row * 3];
-	TupleDesc	tupdesc;
+	RfmQueryCache *cache = query_cache(fcinfo, part->bins);
+	int			bins = part->bins;
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
 	int			c;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "%s: called in a context that cannot accept a composite", FUNCTION);
-	tupdesc = BlessTupleDesc(tupdesc);
 	for (c = 0; c < 3; c++)
 	{
 		nulls[c] = s[c] == 0;
@@ -153,17 +212,13 @@ rfm_result(FunctionCallInfo fcinfo, const RfmPartition *part, int64 row)
 		nulls[3] = nulls[4] = true;
 	else
 	{
-		bool		known;
-
-		values[3] = CStringGetTextDatum(part->bins <= 9 ?
-										psprintf("%d%d%d", s[0], s[1], s[2]) :
-										psprintf("%d-%d-%d", s[0], s[1], s[2]));
-		if (part->bins == 5)
-			values[4] = CStringGetTextDatum(crm_rfm_preset_segment("rfm11", s[0], s[1], s[2], &known));
+		values[3] = cache->cells[((s[0] - 1) * bins + (s[1] - 1)) * bins + (s[2] - 1)];
+		if (bins == 5)
+			values[4] = cache->segments[(s[0] - 1) * 25 + (s[1] - 1) * 5 + (s[2] - 1)];
 		else
 			nulls[4] = true;	/* the named segments are defined on 1..5 */
 	}
-	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	return HeapTupleGetDatum(heap_form_tuple(cache->tupdesc, values, nulls));
 }
 
 /* The shared body of both forms. */

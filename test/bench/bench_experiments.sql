@@ -23,21 +23,7 @@ SELECT (i % 2 = 0) AS treated,
 FROM generate_series(1::bigint, :rows) i;
 VACUUM ANALYZE bench_campaign;
 
--- median wall time (ms) of `runs` executions of a query, after one warm-up run
-CREATE OR REPLACE FUNCTION pg_temp.time_ms(query text, runs int DEFAULT 5) RETURNS float8
-LANGUAGE plpgsql AS $$
-DECLARE
-	t0 timestamptz;
-	times float8[] := '{}';
-BEGIN
-	EXECUTE query;
-	FOR i IN 1..runs LOOP
-		t0 := clock_timestamp();
-		EXECUTE query;
-		times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
-	END LOOP;
-	RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
-END $$;
+\ir bench_lib.sql
 
 CREATE TEMP TABLE bench_queries (family text, variant text, query text);
 INSERT INTO bench_queries VALUES

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # make bench — builds, installs, and runs the benchmarks in a throw-away
-# cluster.  ROWS=... overrides the row count (default 10,000,000).
+# cluster.  BENCH=experiments|customers picks one (default: both);
+# ROWS=... (experiments, default 10M) and ORDERS=... (customers, default 10M)
+# change the sizes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bash test/deps.sh build bench
 make -s >/dev/null
 make -s install >/dev/null
-pg_virtualenv -o shared_preload_libraries=crm_marketing -o shared_buffers=1GB -o max_parallel_workers=4 \
-	psql -X -q -v ON_ERROR_STOP=1 -v rows="${ROWS:-10000000}" -v cores="$(nproc)" -f test/bench/bench_experiments.sql
+for bench in ${BENCH:-experiments customers}; do
+	echo "=== benchmark: $bench"
+	pg_virtualenv -o shared_preload_libraries=crm_marketing -o shared_buffers=1GB -o max_parallel_workers=4 \
+		psql -X -q -v ON_ERROR_STOP=1 -v rows="${ROWS:-10000000}" -v orders="${ORDERS:-10000000}" \
+		-v cores="$(nproc)" -f "test/bench/bench_$bench.sql"
+done
