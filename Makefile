@@ -19,7 +19,8 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/experiments.sql \
               src/sql/rfm.sql \
               src/sql/customers.sql \
-              src/sql/bi.sql
+              src/sql/bi.sql \
+              src/sql/automation.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi

@@ -1,9 +1,10 @@
 -- Security contract: every function written in SQL or PL/pgSQL pins its
--- search_path; nothing runs as SECURITY DEFINER; the extension's objects are
--- not writable by PUBLIC.
+-- search_path; the SECURITY DEFINER functions are exactly the job and
+-- delivery API, pin their search_path and are not executable by PUBLIC (a
+-- DBA grants them); the extension's tables are not writable by PUBLIC.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_marketing;
-SELECT plan(3);
+SELECT plan(4);
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'every SQL and PL/pgSQL function of crm pins search_path')
@@ -11,8 +12,18 @@ FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'crm'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
   AND NOT coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%'), false);
 
-SELECT is(array_agg(p.oid::regprocedure::text), NULL, 'no SECURITY DEFINER function')
+SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY[
+            'claim_messages', 'create_campaign', 'create_segment', 'drop_campaign', 'drop_segment',
+            'pause_campaign', 'refresh_segment', 'report_delivery', 'resume_campaign', 'run_campaign',
+            'run_maintenance'], 'SECURITY DEFINER: only the job and delivery API')
 FROM pg_proc p WHERE p.pronamespace = 'crm'::regnamespace AND p.prosecdef;
+
+SELECT is(array_agg(p.oid::regprocedure::text), NULL,
+          'every SECURITY DEFINER function pins search_path and is not executable by PUBLIC')
+FROM pg_proc p
+WHERE p.pronamespace = 'crm'::regnamespace AND p.prosecdef
+  AND (has_function_privilege('public', p.oid, 'EXECUTE')
+       OR NOT coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%'), false));
 
 SELECT is(array_agg(c.relname::text), NULL, 'no table of crm is writable by PUBLIC')
 FROM pg_class c

@@ -1,0 +1,306 @@
+/*
+ * campaign_run.c — one run of a trigger campaign, set-based, in the caller's
+ * transaction (crm.run_campaign and the background worker share it).
+ *
+ *  1. Lock the campaign row (SELECT ... FOR UPDATE): overlapping runs of a
+ *     campaign queue up, and the later one sees the earlier one's entries.
+ *  2. Run the audience query as the campaign's owner, read-only (job_exec.c).
+ *  3. One INSERT statement with data-modifying CTEs: drop customers who
+ *     already entered (re-entry rule), assign each to an arm by
+ *     crm.holdout_bucket, apply the frequency cap and quiet hours, write the
+ *     outbox messages (UNIQUE idempotency key) and the entries of both arms.
+ *  4. Record the run in crm.job_runs, reschedule the campaign, NOTIFY
+ *     crm_outbox.
+ * Everything commits together or not at all: a crash at any point leaves
+ * either the whole run or nothing, and a re-run can never write a second
+ * message for the same key.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "crm_guc.h"
+#include "job_exec.h"
+#include "jobs.h"
+
+/*
+ * The control file fixes the schema (schema = crm, relocatable = false):
+ * CREATE EXTENSION refuses any other, so the name is a constant.
+ */
+const char *
+crm_schema_quoted(void)
+{
+	return "crm";
+}
+
+/* Executes sql with arguments and checks the result code. */
+void
+crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "crm job statement failed: %s", SPI_result_code_string(rc));
+}
+
+static Datum
+column(int attnum, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, attnum, isnull);
+}
+
+static int64
+count_column(int attnum)
+{
+	bool		isnull;
+	Datum		value = column(attnum, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
+/*
+ * The statement of step 3; %1$s is the extension's schema.  $1 campaign id,
+ * $2 .. $5 the audience's columns as arrays, $6 the run's start (the entry
+ * key of cooldown campaigns).  The campaign's settings come from its row.
+ */
+static const char *const RUN_SQL =
+"WITH p AS ("
+"  SELECT c.*, f.max_messages AS cap_max, f.per AS cap_per, f.channel AS cap_channel"
+"  FROM %1$s.campaigns c LEFT JOIN %1$s.frequency_caps f ON f.name = c.frequency_cap"
+"  WHERE c.campaign_id = $1),"
+" audience AS ("
+"  SELECT DISTINCT ON (a.customer_id, k.entry_key) a.customer_id, a.event_key, a.payload, a.time_zone, k.entry_key"
+"  FROM p, unnest($2::text[], $3::text[], $4::jsonb[], $5::text[]) AS a(customer_id, event_key, payload, time_zone)"
+"  CROSS JOIN LATERAL (SELECT CASE p.reentry WHEN 'once' THEN '' WHEN 'per_event_key' THEN coalesce(a.event_key, '')"
+"                                    ELSE $6 END AS entry_key) k"
+"  ORDER BY a.customer_id, k.entry_key),"
+" fresh AS ("
+"  SELECT a.*, CASE WHEN %1$s.holdout_bucket(p.salt, a.customer_id) < p.holdout_percent / 100"
+"                   THEN 'control' ELSE 'treatment' END AS arm,"
+"         %1$s.quiet_hours_release(now(), a.time_zone, p.quiet_start, p.quiet_end) AS send_at"
+"  FROM audience a, p"
+"  WHERE NOT EXISTS (SELECT 1 FROM %1$s.campaign_entries e"
+"                    WHERE e.campaign_id = $1 AND e.customer_id = a.customer_id"
+"                      AND (e.entry_key = a.entry_key"
+"                           OR (p.reentry = 'cooldown' AND e.entered_at > now() - p.cooldown)))),"
+" ranked AS ("
+"  SELECT f.*, row_number() OVER (PARTITION BY f.customer_id, f.arm ORDER BY f.entry_key) AS nth FROM fresh f),"
+" decided AS ("
+"  SELECT r.*, CASE"
+"    WHEN r.arm = 'control' THEN NULL"
+"    WHEN p.cap_max IS NOT NULL AND r.nth + (SELECT count(*) FROM %1$s.outbox o"
+"                                     WHERE o.customer_id = r.customer_id AND o.created_at > now() - p.cap_per"
+"                                       AND (p.cap_channel IS NULL OR o.channel = p.cap_channel)"
+"                                       AND o.status NOT IN ('failed', 'expired', 'skipped')) > p.cap_max"
+"      THEN 'frequency_capped'"
+"    WHEN r.send_at > now() + p.max_delay THEN 'quiet_hours_expired'"
+"  END AS skip_reason,"
+"  $1 || ':' || length(r.customer_id) || ':' || r.customer_id || ':' || r.entry_key AS idempotency_key"
+"  FROM ranked r, p),"
+" messages AS ("
+"  INSERT INTO %1$s.outbox (idempotency_key, campaign_id, customer_id, channel, payload, not_before, expires_at, max_attempts)"
+"  SELECT d.idempotency_key, $1, d.customer_id, p.channel, d.payload, d.send_at, d.send_at + p.message_ttl, p.max_attempts"
+"  FROM decided d, p WHERE d.arm = 'treatment' AND d.skip_reason IS NULL"
+"  ON CONFLICT (idempotency_key) DO NOTHING"
+"  RETURNING message_id, idempotency_key),"
+" entries AS ("
+"  INSERT INTO %1$s.campaign_entries (campaign_id, customer_id, entry_key, event_key, arm, would_send_at, skip_reason, message_id)"
+"  SELECT $1, d.customer_id, d.entry_key, d.event_key, d.arm, d.send_at, d.skip_reason, m.message_id"
+"  FROM decided d LEFT JOIN messages m USING (idempotency_key)"
+"  ON CONFLICT (campaign_id, customer_id, entry_key) DO NOTHING"
+"  RETURNING arm, skip_reason, message_id)"
+" SELECT count(*), count(*) FILTER (WHERE arm = 'control'), count(message_id), count(skip_reason) FROM entries";
+
+/* The text of column attnum of the first result row (NULL for SQL NULL). */
+static char *
+text_column(int attnum)
+{
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, attnum);
+}
+
+void
+crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, CampaignRunResult *result)
+{
+	const char *schema;
+	TimestampTz started = GetCurrentTimestamp();
+	Datum		key;
+	Oid			key_type;
+	bool		isnull;
+	Oid			owner;
+	char	   *campaign_name,
+			   *audience,
+			   *search_path,
+			   *channel,
+			   *status,
+			   *cap;
+	bool		due;
+	JobRows		rows;
+
+	memset(result, 0, sizeof(*result));
+	SPI_connect();
+	schema = crm_schema_quoted();
+
+	/* 1. the campaign, locked */
+	if (campaign_id != 0)
+	{
+		key = Int64GetDatum(campaign_id);
+		key_type = INT8OID;
+	}
+	else
+	{
+		key = CStringGetTextDatum(name);
+		key_type = TEXTOID;
+	}
+	crm_job_execute(psprintf("SELECT campaign_id, name, owner::oid, audience, search_path, channel, status,"
+					 " next_run_at <= now(), frequency_cap FROM %s.campaigns WHERE %s = $1 FOR UPDATE",
+					 schema, campaign_id != 0 ? "campaign_id" : "name"),
+			1, &key_type, &key, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		if (caller == JOB_BY_WORKER)
+		{
+			SPI_finish();		/* dropped meanwhile */
+			return;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("campaign \"%s\" does not exist", name)));
+	}
+	campaign_id = DatumGetInt64(column(1, &isnull));
+	campaign_name = text_column(2);
+	owner = DatumGetObjectId(column(3, &isnull));
+	audience = text_column(4);
+	search_path = text_column(5);
+	channel = text_column(6);
+	status = text_column(7);
+	due = DatumGetBool(column(8, &isnull));
+	cap = text_column(9);
+
+	if (caller == JOB_BY_WORKER && (strcmp(status, "active") != 0 || !due))
+	{
+		SPI_finish();			/* paused, failed or run by hand meanwhile */
+		return;
+	}
+	if (caller == JOB_BY_HAND && strcmp(status, "paused") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("campaign \"%s\" is paused", campaign_name),
+				 errhint("Resume it with crm.resume_campaign(%s).", quote_literal_cstr(campaign_name))));
+	crm_job_check_owner(owner, psprintf("campaign \"%s\"", campaign_name));
+
+	/* 2. the audience, as the owner; frequency caps are checked one campaign at a time */
+	if (cap != NULL)
+	{
+		Oid			t = TEXTOID;
+		Datum		v = CStringGetTextDatum(cap);
+
+		crm_job_execute("SELECT pg_catalog.pg_advisory_xact_lock(1129466112, pg_catalog.hashtext($1))",
+				1, &t, &v, NULL, SPI_OK_SELECT);
+	}
+	crm_job_collect(audience, owner, search_path, true,
+					caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, &rows);
+	result->audience = rows.count;
+
+	/* 3. entries and messages */
+	{
+		Oid			t[6] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID, TEXTARRAYOID, TEXTOID};
+		Datum		v[6];
+
+		v[0] = Int64GetDatum(campaign_id);
+		v[1] = rows.customer_ids;
+		v[2] = rows.event_keys;
+		v[3] = rows.payloads;
+		v[4] = rows.time_zones;
+		v[5] = CStringGetTextDatum(timestamptz_to_str(started));
+		crm_job_execute(psprintf(RUN_SQL, schema), 6, t, v, NULL, SPI_OK_SELECT);
+		result->entries = count_column(1);
+		result->control = count_column(2);
+		result->messages = count_column(3);
+		result->skipped = count_column(4);
+	}
+
+	/* 4. history, schedule, notification */
+	{
+		Oid			t[8] = {INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID};
+		Datum		v[8];
+
+		v[0] = Int64GetDatum(campaign_id);
+		v[1] = CStringGetTextDatum(caller == JOB_BY_WORKER ? "worker" : "manual");
+		v[2] = TimestampTzGetDatum(started);
+		v[3] = Int64GetDatum(result->audience);
+		v[4] = Int64GetDatum(result->entries);
+		v[5] = Int64GetDatum(result->control);
+		v[6] = Int64GetDatum(result->messages);
+		v[7] = Int64GetDatum(result->skipped);
+		crm_job_execute(psprintf("WITH c AS (UPDATE %1$s.campaigns SET last_run_at = now(), next_run_at = now() + run_every,"
+						 " status = 'active', last_error = NULL WHERE campaign_id = $1 RETURNING name)"
+						 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status,"
+						 " audience, entries, control, messages, skipped)"
+						 " SELECT 'campaign', c.name, $2, $3, clock_timestamp(), 'ok', $4, $5, $6, $7, $8 FROM c",
+						 schema),
+				8, t, v, NULL, SPI_OK_INSERT);
+	}
+	if (result->messages > 0)
+	{
+		Oid			t = TEXTOID;
+		Datum		v = CStringGetTextDatum(channel);
+
+		crm_job_execute("SELECT pg_catalog.pg_notify('crm_outbox', $1)", 1, &t, &v, NULL, SPI_OK_SELECT);
+	}
+	result->ran = true;
+	SPI_finish();
+}
+
+void
+crm_job_record_failure(const char *kind, int64 id, const char *message)
+{
+	const char *schema;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	bool		campaign = strcmp(kind, "campaign") == 0;
+
+	SPI_connect();
+	schema = crm_schema_quoted();
+	values[0] = Int64GetDatum(id);
+	values[1] = CStringGetTextDatum(message);
+	crm_job_execute(campaign ?
+			psprintf("WITH c AS (UPDATE %1$s.campaigns SET status = 'failed', last_error = $2,"
+					 " next_run_at = now() + run_every WHERE campaign_id = $1 RETURNING name)"
+					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
+					 " SELECT 'campaign', c.name, 'worker', now(), clock_timestamp(), 'failed', $2 FROM c", schema) :
+			psprintf("WITH s AS (UPDATE %1$s.segments SET status = 'failed', last_error = $2,"
+					 " next_refresh_at = now() + refresh_every WHERE segment_id = $1 RETURNING name)"
+					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
+					 " SELECT 'segment', s.name, 'worker', now(), clock_timestamp(), 'failed', $2 FROM s", schema),
+			2, types, values, NULL, SPI_OK_INSERT);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(crm_run_campaign_sql);
+
+/* run_campaign(name text) returns (audience, entries, control, messages, skipped) */
+Datum
+crm_run_campaign_sql(PG_FUNCTION_ARGS)
+{
+	CampaignRunResult r;
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	crm_campaign_run(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "crm.run_campaign: called in a context that cannot accept a composite");
+	values[0] = Int64GetDatum(r.audience);
+	values[1] = Int64GetDatum(r.entries);
+	values[2] = Int64GetDatum(r.control);
+	values[3] = Int64GetDatum(r.messages);
+	values[4] = Int64GetDatum(r.skipped);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}

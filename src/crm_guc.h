@@ -1,0 +1,18 @@
+/*
+ * crm_guc.h — the extension's settings (crm_marketing.*), defined in
+ * crm_marketing.c.  The README's table lists them with their defaults and
+ * when a change takes effect.
+ */
+#ifndef CRM_GUC_H
+#define CRM_GUC_H
+
+#include <stdbool.h>
+
+extern bool crm_worker_enabled;		/* crm_marketing.worker_enabled */
+extern int	crm_naptime;			/* crm_marketing.naptime, seconds */
+extern char *crm_default_time_zone; /* crm_marketing.default_time_zone */
+extern int	crm_job_statement_timeout;	/* crm_marketing.job_statement_timeout, ms */
+extern int	crm_history_retention;	/* crm_marketing.history_retention, days */
+extern int	crm_max_databases;		/* crm_marketing.max_databases */
+
+#endif

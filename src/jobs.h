@@ -1,0 +1,55 @@
+/*
+ * jobs.h — the two kinds of scheduled job, run by the background worker and
+ * by hand (crm.run_campaign, crm.refresh_segment) through the same code.
+ */
+#ifndef CRM_JOBS_H
+#define CRM_JOBS_H
+
+#include "postgres.h"
+
+typedef enum JobCaller
+{
+	JOB_BY_HAND,				/* a SQL call: the caller must own the job */
+	JOB_BY_WORKER				/* the background worker: only if still due */
+} JobCaller;
+
+typedef struct CampaignRunResult
+{
+	bool		ran;			/* false: the worker found it no longer due */
+	int64		audience;		/* rows of the audience query */
+	int64		entries;		/* new entries, both arms */
+	int64		control;
+	int64		messages;
+	int64		skipped;		/* frequency_capped or quiet_hours_expired */
+} CampaignRunResult;
+
+typedef struct SegmentRefreshResult
+{
+	bool		ran;
+	int64		entered;
+	int64		exited;
+	int64		members;
+} SegmentRefreshResult;
+
+/*
+ * Runs a campaign (by id, or by name when id is 0) in the current
+ * transaction: entries and outbox rows are written together, or not at all.
+ */
+extern void crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller,
+							 CampaignRunResult *result);
+
+/* Refreshes a segment (by id, or by name when id is 0) in the current transaction. */
+extern void crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller,
+								SegmentRefreshResult *result);
+
+/* The extension's schema, quoted for SQL text. */
+extern const char *crm_schema_quoted(void);
+
+/* SPI_execute_with_args that insists on the expected result code. */
+extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+							int expected);
+
+/* Records a failed job in crm.job_runs and marks it failed (a new transaction's work). */
+extern void crm_job_record_failure(const char *kind, int64 id, const char *message);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * utility_hook.c — keeps the workers out of the way of commands that need a
+ * database to themselves: DROP DATABASE, ALTER DATABASE ... RENAME TO / SET
+ * TABLESPACE, and CREATE DATABASE ... TEMPLATE.  Before such a command runs,
+ * the worker of that database is told to stop (SIGTERM) and held for a
+ * while, and the command waits (up to 5 seconds) until it is gone, so the
+ * command never fails with "database is being accessed by other users"
+ * because of us.  Installed in every backend when the library is preloaded.
+ */
+#include "postgres.h"
+
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "tcop/utility.h"
+#include "utils/timestamp.h"
+
+#include "utility_hook.h"
+#include "worker_shmem.h"
+
+#define HOLD_SECONDS	60
+#define WAIT_MS			5000
+
+static ProcessUtility_hook_type prev_utility_hook = NULL;
+
+/* Stops and holds the worker of a database, waiting for it to leave. */
+static void
+release_database(const char *dbname)
+{
+	Oid			dboid = get_database_oid(dbname, true);
+	CrmDbSlot  *slot;
+	pid_t		pid = 0;
+	int			waited;
+
+	if (!OidIsValid(dboid) || crm_shared == NULL)
+		return;
+	SpinLockAcquire(&crm_shared->mutex);
+	slot = crm_slot_find(dboid);
+	if (slot != NULL)
+	{
+		slot->state = SLOT_HELD;
+		slot->exit_clean = true;
+		slot->hold_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), HOLD_SECONDS * 1000);
+		pid = slot->pid;
+	}
+	SpinLockRelease(&crm_shared->mutex);
+	if (pid == 0)
+		return;
+	kill(pid, SIGTERM);
+	for (waited = 0; waited < WAIT_MS; waited += 10)
+	{
+		bool		gone;
+
+		SpinLockAcquire(&crm_shared->mutex);
+		gone = slot->pid != pid;
+		SpinLockRelease(&crm_shared->mutex);
+		if (gone)
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* The database a utility statement needs to itself, or NULL. */
+static const char *
+exclusive_database(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_DropdbStmt:
+			return ((DropdbStmt *) stmt)->dbname;
+		case T_RenameStmt:
+			if (((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
+				return ((RenameStmt *) stmt)->subname;
+			return NULL;
+		case T_AlterDatabaseStmt:
+			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
+				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
+					return ((AlterDatabaseStmt *) stmt)->dbname;
+			return NULL;
+		case T_CreatedbStmt:
+			foreach(lc, ((CreatedbStmt *) stmt)->options)
+			{
+				DefElem    *option = (DefElem *) lfirst(lc);
+
+				if (strcmp(option->defname, "template") == 0 && option->arg != NULL)
+					return defGetString(option);
+			}
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
+static void
+crm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					ProcessUtilityContext context, ParamListInfo params,
+					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	const char *dbname = exclusive_database(pstmt->utilityStmt);
+
+	if (dbname != NULL)
+		release_database(dbname);
+	if (prev_utility_hook)
+		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+}
+
+void
+crm_install_utility_hook(void)
+{
+	prev_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = crm_process_utility;
+}
