@@ -213,7 +213,7 @@ AS $$
 DECLARE
 	id bigint;
 BEGIN
-	PERFORM @extschema@._validate_job_query(query, search_path, format('segment %L', name));
+	PERFORM @extschema@._validate_job_query(query, search_path, format('segment "%s"', name));
 	INSERT INTO @extschema@.segments (name, owner, query, search_path, refresh_every)
 	VALUES (name, @extschema@._invoker(), query, search_path, refresh_every)
 	RETURNING segment_id INTO id;
@@ -243,7 +243,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'segment "%" does not exist', name USING ERRCODE = 'undefined_object';
 	END IF;
-	PERFORM @extschema@._check_owner(s.owner, format('segment %L', name));
+	PERFORM @extschema@._check_owner(s.owner, format('segment "%s"', name));
 	DELETE FROM @extschema@.segments WHERE segment_id = s.segment_id;
 END $$;
 COMMENT ON FUNCTION @extschema@.drop_segment(text) IS 'Drops a segment and its membership history';
@@ -255,7 +255,7 @@ CREATE FUNCTION @extschema@.create_campaign(name text, audience text, channel te
 	holdout_percent float8 DEFAULT 10, frequency_cap text DEFAULT NULL,
 	quiet_start time DEFAULT NULL, quiet_end time DEFAULT NULL, max_delay interval DEFAULT '12 hours',
 	message_ttl interval DEFAULT '3 days', max_attempts integer DEFAULT 5,
-	search_path text DEFAULT pg_catalog.current_setting('search_path'))
+	search_path text DEFAULT pg_catalog.current_setting('search_path'), salt bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -275,18 +275,18 @@ BEGIN
 		RAISE EXCEPTION 'holdout_percent must be at least 0 and below 100, got %', holdout_percent
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	PERFORM @extschema@._validate_job_query(audience, search_path, format('campaign %L', name));
+	PERFORM @extschema@._validate_job_query(audience, search_path, format('campaign "%s"', name));
 	INSERT INTO @extschema@.campaigns (name, owner, audience, search_path, channel, run_every, reentry, cooldown,
 	                                   holdout_percent, salt, frequency_cap, quiet_start, quiet_end, max_delay,
 	                                   message_ttl, max_attempts)
 	VALUES (name, @extschema@._invoker(), audience, search_path, channel, run_every, reentry, cooldown,
-	        holdout_percent, (random() * 9.2e18)::bigint, frequency_cap, quiet_start, quiet_end, max_delay,
+	        holdout_percent, coalesce(salt, (random() * 9.2e18)::bigint), frequency_cap, quiet_start, quiet_end, max_delay,
 	        message_ttl, max_attempts)
 	RETURNING campaign_id INTO id;
 	PERFORM @extschema@._worker_wakeup();
 	RETURN id;
 END $$;
-COMMENT ON FUNCTION @extschema@.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text) IS
+COMMENT ON FUNCTION @extschema@.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text, bigint) IS
   'Creates a trigger campaign: an audience query (customer_id [, event_key, payload, time_zone]) run every run_every, with a holdout group';
 
 CREATE FUNCTION @extschema@.run_campaign(name text)
@@ -310,7 +310,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'campaign "%" does not exist', name USING ERRCODE = 'undefined_object';
 	END IF;
-	PERFORM @extschema@._check_owner(c.owner, format('campaign %L', name));
+	PERFORM @extschema@._check_owner(c.owner, format('campaign "%s"', name));
 	UPDATE @extschema@.campaigns
 	SET status = new_status,
 	    last_error = CASE WHEN new_status = 'active' THEN NULL ELSE last_error END,
@@ -343,7 +343,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'campaign "%" does not exist', name USING ERRCODE = 'undefined_object';
 	END IF;
-	PERFORM @extschema@._check_owner(c.owner, format('campaign %L', name));
+	PERFORM @extschema@._check_owner(c.owner, format('campaign "%s"', name));
 	DELETE FROM @extschema@.campaigns WHERE campaign_id = c.campaign_id;
 END $$;
 COMMENT ON FUNCTION @extschema@.drop_campaign(text) IS
@@ -467,7 +467,7 @@ LANGUAGE C VOLATILE;
 REVOKE EXECUTE ON FUNCTION
 	@extschema@.create_segment(text, text, interval, text), @extschema@.refresh_segment(text),
 	@extschema@.drop_segment(text),
-	@extschema@.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text),
+	@extschema@.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text, bigint),
 	@extschema@.run_campaign(text), @extschema@.pause_campaign(text), @extschema@.resume_campaign(text),
 	@extschema@.drop_campaign(text), @extschema@.claim_messages(text, integer, interval),
 	@extschema@.report_delivery(bigint, text, jsonb, timestamptz), @extschema@.run_maintenance(interval)

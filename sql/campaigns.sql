@@ -1,0 +1,203 @@
+-- Campaigns, segments, the outbox and the delivery hand-off, run by hand
+-- (crm.run_campaign is the worker's code path; the worker itself is tested
+-- by the TAP tests in test/t/).
+
+-- SipHash-2-4 against the test vectors of Aumasson & Bernstein (2012):
+-- key 00..0f, message 00..(len-1); and the holdout hash against an independent
+-- implementation (Rust's std SipHasher, SipHash-2-4).
+SELECT len, to_hex(crm._siphash24(506097522914230528, 1084818905618843912,
+                                  substring('\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f'::bytea
+                                            FROM 1 FOR len))) AS siphash
+FROM unnest(ARRAY[0, 1, 2, 7, 8, 15, 16, 63]) len;
+-- expected: 726fdb47dd0e0e31 74f839c593dc67fd d6c8009d9a94f5a ab0200f58b01d137 93f5f5799a932462
+--           a129ca6149be45e5 3f2acc7f57c29bdb 958a324ceb064572
+SELECT crm.holdout_bucket(42, '12345') = (x'e850f1ab14b979ac'::bit(64)::bigint::numeric % 18446744073709551616
+                                          + CASE WHEN x'e850f1ab14b979ac'::bit(64)::bigint < 0 THEN 18446744073709551616 ELSE 0 END
+                                         )::numeric / 2048 / 9007199254740992 AS bucket_matches_reference;
+
+-- buckets are uniform: the share below 0.2 over 100,000 ids is within 4 standard errors of 0.2,
+-- and a salt gives the same buckets every time
+SELECT abs(avg((crm.holdout_bucket(7, i::text) < 0.2)::int) - 0.2) < 4 * sqrt(0.2 * 0.8 / 100000) AS share_ok,
+       bool_and(crm.holdout_bucket(7, i::text) = crm.holdout_bucket(7, i::text)) AS stable,
+       corr(crm.holdout_bucket(7, i::text), crm.holdout_bucket(8, i::text)) BETWEEN -0.02 AND 0.02 AS salts_independent
+FROM generate_series(1, 100000) i;
+
+-- quiet hours, against Python's zoneinfo (computed independently, see the comment of each case)
+SET TimeZone = 'UTC';
+SELECT crm.quiet_hours_release('2024-03-30 23:00+00', 'Europe/Berlin', '22:00', '08:00') AS berlin_dst_starts,  -- 2024-03-31 06:00
+       crm.quiet_hours_release('2024-11-03 05:00+00', 'America/New_York', '22:00', '08:00') AS ny_dst_ends,     -- 2024-11-03 13:00
+       crm.quiet_hours_release('2024-06-01 10:00+00', 'Europe/Berlin', '22:00', '08:00') AS not_quiet,          -- unchanged
+       crm.quiet_hours_release('2024-06-01 10:30+00', 'Europe/Berlin', '12:00', '14:00') AS same_day,           -- 2024-06-01 12:00
+       crm.quiet_hours_release('2024-06-01 21:00+00', 'Europe/Berlin', '22:00', '08:00') AS next_morning,       -- 2024-06-02 06:00
+       crm.quiet_hours_release('2024-03-31 00:30+00', 'Europe/Berlin', '01:30', '02:30') AS ends_in_dst_gap;    -- 2024-03-31 01:30
+SET crm_marketing.default_time_zone = 'Asia/Kolkata';
+SELECT crm.quiet_hours_release('2024-06-01 17:00+00', NULL, '22:00', '08:00') AS default_zone,           -- 2024-06-02 02:30
+       crm.quiet_hours_release('2024-06-01 17:00+00', 'Mars/Olympus', '22:00', '08:00') AS unknown_zone, -- the default
+       crm.quiet_hours_release('2024-06-01 17:00+00', 'Asia/Kolkata', NULL, NULL) AS no_quiet_hours,
+       crm.quiet_hours_release('2024-06-01 17:00+00', 'Asia/Kolkata', '08:00', '08:00') AS empty_quiet_hours;
+RESET crm_marketing.default_time_zone;
+
+-- a shop ----------------------------------------------------------------------------
+CREATE SCHEMA shop;
+CREATE TABLE shop.customers (customer_id bigint PRIMARY KEY, time_zone text, signed_up_at timestamptz);
+INSERT INTO shop.customers
+SELECT i, (ARRAY['Europe/Berlin', 'America/New_York', 'Asia/Tokyo'])[1 + i % 3], now() - i * interval '1 hour'
+FROM generate_series(1, 2000) i;
+CREATE TABLE shop.carts (customer_id bigint, cart_id text, updated_at timestamptz);
+INSERT INTO shop.carts SELECT i % 500, 'cart-' || i, now() - interval '2 hours' FROM generate_series(1, 700) i;
+
+-- welcome: every customer once, 20% holdout
+SELECT crm.create_campaign('welcome', $$SELECT customer_id, jsonb_build_object('template', 'welcome') AS payload
+                                       FROM shop.customers$$, 'email', holdout_percent => 20, salt => 42) AS campaign_id;
+SELECT * FROM crm.run_campaign('welcome');
+-- the holdout share is within binomial tolerance of 20%
+SELECT count(*) AS entries, abs(avg((arm = 'control')::int) - 0.2) < 4 * sqrt(0.2 * 0.8 / count(*)) AS holdout_ok,
+       count(*) FILTER (WHERE arm = 'control' AND message_id IS NOT NULL) AS control_with_message,
+       count(*) FILTER (WHERE arm = 'treatment' AND message_id IS NULL) AS treatment_without_message
+FROM crm.campaign_entries JOIN crm.campaigns USING (campaign_id) WHERE name = 'welcome';
+-- a re-run adds nobody (re-entry once), and the arms of customers never change
+SELECT * FROM crm.run_campaign('welcome');
+SELECT count(*) = count(DISTINCT idempotency_key) AS keys_unique, min(status) AS status, min(channel) AS channel,
+       min(payload::text) AS payload, bool_and(expires_at = not_before + interval '3 days') AS ttl
+FROM crm.outbox;
+SELECT idempotency_key FROM crm.outbox ORDER BY message_id LIMIT 1;
+-- arms follow the hash: control exactly when holdout_bucket < 0.2
+SELECT count(*) FILTER (WHERE (e.arm = 'control') <> (crm.holdout_bucket(c.salt, e.customer_id) < 0.2)) AS misassigned
+FROM crm.campaign_entries e JOIN crm.campaigns c USING (campaign_id);
+
+-- abandoned cart: once per cart (event_key), with quiet hours in the customer's zone
+SELECT crm.create_campaign('abandoned_cart',
+       $$SELECT c.customer_id, c.cart_id AS event_key, k.time_zone FROM shop.carts c JOIN shop.customers k USING (customer_id)$$,
+       'push', reentry => 'per_event_key', holdout_percent => 0, quiet_start => '00:00', quiet_end => '00:00') > 0;
+SELECT * FROM crm.run_campaign('abandoned_cart');
+INSERT INTO shop.carts VALUES (42, 'cart-new', now());
+SELECT * FROM crm.run_campaign('abandoned_cart');   -- only the new cart
+
+-- cooldown re-entry: again after the cooldown only
+SELECT crm.create_campaign('winback', 'SELECT customer_id FROM shop.customers WHERE customer_id <= 10', 'sms',
+                           reentry => 'cooldown', cooldown => '30 days', holdout_percent => 0) > 0;
+SELECT entries FROM crm.run_campaign('winback');
+SELECT entries FROM crm.run_campaign('winback');    -- within the cooldown: nobody
+UPDATE crm.campaign_entries SET entered_at = entered_at - interval '31 days'
+WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE name = 'winback');
+SELECT entries FROM crm.run_campaign('winback');    -- after it: all ten again
+
+-- frequency cap across campaigns: at most 2 sms per customer per week
+INSERT INTO crm.frequency_caps VALUES ('sms_weekly', 2, '7 days', 'sms');
+SELECT crm.create_campaign('promo', 'SELECT customer_id FROM shop.customers WHERE customer_id <= 20', 'sms',
+                           holdout_percent => 0, frequency_cap => 'sms_weekly') > 0;
+SELECT * FROM crm.run_campaign('promo');   -- customers 1..10 already had 2 sms from winback
+SELECT skip_reason, count(*), count(message_id) FROM crm.campaign_entries
+WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE name = 'promo') GROUP BY 1 ORDER BY 1;
+
+-- quiet hours longer than the maximum delay: skipped, with the reason (the quiet hours are
+-- the two hours around the present moment in Tokyo, whatever time the test runs)
+SELECT crm.create_campaign('night_owl', 'SELECT customer_id, ''Asia/Tokyo'' AS time_zone FROM shop.customers WHERE customer_id <= 5',
+                           'email', holdout_percent => 0, max_delay => '1 minute',
+                           quiet_start => ((now() AT TIME ZONE 'Asia/Tokyo') - interval '1 hour')::time,
+                           quiet_end => ((now() AT TIME ZONE 'Asia/Tokyo') + interval '1 hour')::time) > 0;
+SELECT * FROM crm.run_campaign('night_owl');
+SELECT skip_reason, count(*), bool_and(would_send_at > now() + interval '50 minutes') AS would_send_after_quiet_hours
+FROM crm.campaign_entries WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE name = 'night_owl')
+GROUP BY 1;
+
+-- the run history
+SELECT job_kind, job_name, run_by, status, audience, entries, control, messages, skipped
+FROM crm.job_runs ORDER BY run_id;
+
+-- delivery hand-off -------------------------------------------------------------------
+
+-- claims take due messages once; a claimed message is not claimed again while leased
+CREATE TABLE test.claimed AS SELECT message_id, attempts, status FROM crm.claim_messages('email', 5, '1 minute');
+SELECT count(*) AS claimed, min(attempts) AS attempts, min(status) AS status FROM test.claimed;
+SELECT count(*) AS overlap FROM crm.claim_messages('email', 5, '1 minute') c JOIN test.claimed USING (message_id);
+-- an expired lease returns the message to the queue
+UPDATE crm.outbox SET lease_until = now() - interval '1 second' WHERE message_id = (SELECT min(message_id) FROM test.claimed);
+SELECT message_id = (SELECT min(message_id) FROM test.claimed) AS reclaimed, attempts
+FROM crm.claim_messages('email', 1, '1 minute');
+
+-- status only moves forward; a terminal status stays; reports are idempotent
+SELECT crm.report_delivery(m, 'sent') AS s1, crm.report_delivery(m, 'delivered') AS s2,
+       crm.report_delivery(m, 'sent') AS s3, crm.report_delivery(m, 'opened') AS s4,
+       crm.report_delivery(m, 'opened') AS s5, crm.report_delivery(m, 'unsubscribed') AS s6,
+       crm.report_delivery(m, 'clicked') AS s7
+FROM (SELECT min(message_id) AS m FROM test.claimed) x;
+SELECT status, count(*) FROM crm.delivery_events GROUP BY status ORDER BY status;
+
+-- maintenance: leases that ran out of attempts fail, old messages expire, history is pruned
+UPDATE crm.outbox SET attempts = max_attempts, lease_until = now() - interval '1 second'
+WHERE message_id IN (SELECT message_id FROM test.claimed ORDER BY message_id OFFSET 1 LIMIT 2);
+UPDATE crm.outbox SET expires_at = now() - interval '1 second'
+WHERE message_id IN (SELECT message_id FROM crm.outbox WHERE status = 'queued' ORDER BY message_id LIMIT 3);
+SELECT * FROM crm.run_maintenance();
+SELECT * FROM crm.run_maintenance(interval '0');   -- prunes every run
+SELECT count(*) AS runs_left FROM crm.job_runs;
+
+-- segments ---------------------------------------------------------------------------------
+CREATE TABLE shop.scores (customer_id bigint, score int);
+INSERT INTO shop.scores SELECT i, i % 10 FROM generate_series(1, 100) i;
+SELECT crm.create_segment('high_scorers', 'SELECT customer_id FROM shop.scores WHERE score >= 8') > 0;
+SELECT * FROM crm.refresh_segment('high_scorers');
+UPDATE shop.scores SET score = 9 WHERE customer_id IN (1, 2);      -- two enter
+UPDATE shop.scores SET score = 0 WHERE customer_id IN (8, 9, 18);  -- three leave
+SELECT * FROM crm.refresh_segment('high_scorers');
+SELECT count(*) AS current_members FROM crm.segment_members WHERE segment = 'high_scorers';
+SELECT customer_id, exited_at IS NOT NULL AS exited FROM crm.segment_membership
+WHERE customer_id IN ('1', '8') ORDER BY 1, entered_at;
+-- a campaign on "entered the segment": the trigger of a segment change
+SELECT crm.create_campaign('vip_welcome', $$SELECT customer_id::bigint FROM crm.segment_members
+                                           WHERE segment = 'high_scorers' AND entered_at > now() - interval '1 day'$$,
+                           'email', holdout_percent => 0) > 0;
+
+-- ownership and privileges -----------------------------------------------------------------
+CREATE ROLE regress_crm_marketer;
+GRANT USAGE ON SCHEMA crm, shop TO regress_crm_marketer;
+GRANT USAGE ON SCHEMA test TO regress_crm_marketer;
+GRANT EXECUTE ON FUNCTION crm.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text, bigint),
+      crm.run_campaign(text), crm.pause_campaign(text), crm.drop_campaign(text) TO regress_crm_marketer;
+GRANT SELECT ON shop.customers TO regress_crm_marketer;
+SET ROLE regress_crm_marketer;
+-- no privilege on the table: refused when the campaign is created
+SELECT test.error_of($$SELECT crm.create_campaign('sneaky', 'SELECT customer_id FROM shop.scores', 'email')$$);
+SELECT crm.create_campaign('mine', 'SELECT customer_id FROM shop.customers WHERE customer_id <= 3', 'email') > 0;
+-- someone else's campaign cannot be run, paused or dropped
+SELECT test.error_of($$SELECT * FROM crm.run_campaign('welcome')$$);
+SELECT test.error_of($$SELECT crm.pause_campaign('welcome')$$);
+SELECT test.error_of($$SELECT crm.drop_campaign('welcome')$$);
+-- the extension's tables are not writable directly
+SELECT test.error_of($$INSERT INTO crm.outbox (idempotency_key, campaign_id, customer_id, channel, not_before, expires_at, max_attempts) VALUES ('x', 1, '1', 'email', now(), now(), 1)$$);
+RESET ROLE;
+-- the audience runs as its owner: revoking the owner's privilege makes the run fail
+REVOKE SELECT ON shop.customers FROM regress_crm_marketer;
+SELECT test.error_of($$SELECT * FROM crm.run_campaign('mine')$$);
+SELECT owner FROM crm.campaigns WHERE name = 'mine';
+-- the audience is read-only, even through a function it calls
+CREATE FUNCTION shop.sneaky_write() RETURNS bigint LANGUAGE sql AS 'INSERT INTO shop.scores VALUES (0, 0) RETURNING 1::bigint';
+SELECT crm.create_campaign('writer', 'SELECT shop.sneaky_write() AS customer_id', 'email') > 0;
+SELECT test.error_of($$SELECT * FROM crm.run_campaign('writer')$$);
+SELECT count(*) AS scores_unchanged FROM shop.scores WHERE customer_id = 0;
+
+-- argument errors
+SELECT test.error_of($$SELECT crm.create_campaign('bad', 'SELECT 1 AS x', 'email')$$);
+SELECT test.error_of($$SELECT crm.create_campaign('bad', 'SELECT 1 AS customer_id; SELECT 2', 'email')$$);
+SELECT test.error_of($$SELECT crm.create_campaign('bad', 'DELETE FROM shop.scores', 'email')$$);
+SELECT test.error_of($$SELECT crm.create_campaign('bad', 'SELECT 1 AS customer_id', 'email', reentry => 'twice')$$);
+SELECT test.error_of($$SELECT crm.create_campaign('bad', 'SELECT 1 AS customer_id', 'email', reentry => 'cooldown')$$);
+SELECT test.error_of($$SELECT crm.create_campaign('bad', 'SELECT 1 AS customer_id', 'email', holdout_percent => 100)$$);
+SELECT test.error_of($$SELECT crm.create_campaign('welcome', 'SELECT 1 AS customer_id', 'email')$$);
+SELECT test.error_of($$SELECT * FROM crm.run_campaign('nope')$$);
+SELECT test.error_of($$SELECT crm.report_delivery(1, 'queued')$$);
+SELECT test.error_of($$SELECT crm.report_delivery(-1, 'sent')$$);
+SELECT test.error_of($$SELECT * FROM crm.claim_messages('email', 0)$$);
+SELECT crm.pause_campaign('welcome');
+SELECT test.error_of($$SELECT * FROM crm.run_campaign('welcome')$$);
+SELECT crm.resume_campaign('welcome');
+
+-- everything is dumped with the extension
+SELECT array_agg(c::regclass::text ORDER BY c::regclass::text) AS dumped
+FROM pg_extension, unnest(extconfig) c WHERE extname = 'crm_marketing';
+
+-- clean up the role
+DROP OWNED BY regress_crm_marketer;
+DELETE FROM crm.campaigns WHERE owner = 'regress_crm_marketer'::regrole;
+DROP ROLE regress_crm_marketer;
