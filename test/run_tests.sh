@@ -56,9 +56,15 @@ jdbc() {
 	pg_virtualenv bash test/jdbc/run_jdbc.sh
 }
 
+# the background worker: PostgreSQL::Test::Cluster, clusters of its own
+tap() {
+	bash test/run_tap.sh
+}
+
 run "pg_regress (sql/, expected/)" regress
 run "pgTAP API contract (test/pgtap/)" pgtap
 run "JDBC column types (test/jdbc/)" jdbc
+run "TAP: background worker, crashes, concurrent delivery (test/t/)" tap
 
 echo
 echo "=== summary"
