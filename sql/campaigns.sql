@@ -199,5 +199,6 @@ FROM pg_extension, unnest(extconfig) c WHERE extname = 'crm_marketing';
 
 -- clean up the role
 DROP OWNED BY regress_crm_marketer;
-DELETE FROM crm.campaigns WHERE owner = 'regress_crm_marketer'::regrole;
+SELECT crm.drop_campaign(name) FROM crm.campaigns WHERE owner = 'regress_crm_marketer'::regrole ORDER BY name;
+SELECT count(*) AS orphans FROM crm.campaign_entries e WHERE NOT EXISTS (SELECT 1 FROM crm.campaigns c WHERE c.campaign_id = e.campaign_id);
 DROP ROLE regress_crm_marketer;

@@ -23,6 +23,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -77,7 +78,7 @@ static const char *const RUN_SQL =
 "  WHERE c.campaign_id = $1),"
 " audience AS ("
 "  SELECT DISTINCT ON (a.customer_id, k.entry_key) a.customer_id, a.event_key, a.payload, a.time_zone, k.entry_key"
-"  FROM p, unnest($2::text[], $3::text[], $4::jsonb[], $5::text[]) AS a(customer_id, event_key, payload, time_zone)"
+"  FROM p, unnest($2::text[] COLLATE \"C\", $3::text[] COLLATE \"C\", $4::jsonb[], $5::text[]) AS a(customer_id, event_key, payload, time_zone)"
 "  CROSS JOIN LATERAL (SELECT CASE p.reentry WHEN 'once' THEN '' WHEN 'per_event_key' THEN coalesce(a.event_key, '')"
 "                                    ELSE $6 END AS entry_key) k"
 "  ORDER BY a.customer_id, k.entry_key),"
@@ -208,10 +209,17 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 					caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, &rows);
 	result->audience = rows.count;
 
-	/* 3. entries and messages */
+	/*
+	 * 3. entries and messages; the planner's estimate of the arrays is blind,
+	 * so JIT (slower than the statement) is off and sorts get room.
+	 */
 	{
 		Oid			t[6] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID, TEXTARRAYOID, TEXTOID};
 		Datum		v[6];
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("work_mem", "65536", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 		v[0] = Int64GetDatum(campaign_id);
 		v[1] = rows.customer_ids;
@@ -224,6 +232,7 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 		result->control = count_column(2);
 		result->messages = count_column(3);
 		result->skipped = count_column(4);
+		AtEOXact_GUC(false, nestlevel);
 	}
 
 	/* 4. history, schedule, notification */

@@ -22,7 +22,7 @@
 #include "jobs.h"
 
 static const char *const DIFF_SQL =
-"WITH now_members AS (SELECT DISTINCT unnest($2::text[]) AS customer_id),"
+"WITH now_members AS (SELECT DISTINCT unnest($2::text[] COLLATE \"C\") AS customer_id),"
 " exited AS ("
 "  UPDATE %1$s.segment_membership m SET exited_at = now()"
 "  WHERE m.segment_id = $1 AND m.exited_at IS NULL"

@@ -33,9 +33,11 @@ CREATE TABLE @extschema@.segments (
 );
 
 -- Membership history: one row per stay in the segment; exited_at NULL = current member.
+-- (No foreign keys on the tables that runs fill: a per-row check would cost more than
+-- the insert; crm.drop_segment and crm.drop_campaign delete the rows they own.)
 CREATE TABLE @extschema@.segment_membership (
-	segment_id bigint NOT NULL REFERENCES @extschema@.segments ON DELETE CASCADE,
-	customer_id text NOT NULL,
+	segment_id bigint NOT NULL,
+	customer_id text COLLATE "C" NOT NULL,
 	entered_at timestamptz NOT NULL,
 	exited_at timestamptz,
 	CHECK (exited_at IS NULL OR exited_at >= entered_at)
@@ -75,10 +77,10 @@ CREATE TABLE @extschema@.campaigns (
 -- has no message, so both arms share one clock (would_send_at).
 CREATE TABLE @extschema@.campaign_entries (
 	entry_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	campaign_id bigint NOT NULL REFERENCES @extschema@.campaigns ON DELETE CASCADE,
-	customer_id text NOT NULL,
-	entry_key text NOT NULL,
-	event_key text,
+	campaign_id bigint NOT NULL,
+	customer_id text COLLATE "C" NOT NULL,
+	entry_key text COLLATE "C" NOT NULL,
+	event_key text COLLATE "C",
 	arm text NOT NULL CHECK (arm IN ('treatment', 'control')),
 	entered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	would_send_at timestamptz NOT NULL,
@@ -86,14 +88,13 @@ CREATE TABLE @extschema@.campaign_entries (
 	message_id bigint,
 	UNIQUE (campaign_id, customer_id, entry_key)
 );
-CREATE INDEX campaign_entries_customer ON @extschema@.campaign_entries (customer_id, entered_at);
 
 CREATE TABLE @extschema@.outbox (
 	message_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	idempotency_key text NOT NULL UNIQUE,
-	campaign_id bigint NOT NULL REFERENCES @extschema@.campaigns ON DELETE CASCADE,
-	customer_id text NOT NULL,
-	channel text NOT NULL,
+	idempotency_key text COLLATE "C" NOT NULL UNIQUE,
+	campaign_id bigint NOT NULL,
+	customer_id text COLLATE "C" NOT NULL,
+	channel text COLLATE "C" NOT NULL,
 	payload jsonb,
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	not_before timestamptz NOT NULL,
@@ -106,8 +107,13 @@ CREATE TABLE @extschema@.outbox (
 	lease_until timestamptz,
 	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-CREATE INDEX outbox_queue ON @extschema@.outbox (channel, not_before) WHERE status IN ('queued', 'claimed');
+-- Few indexes: every message pays for each.  The queue (in claim order; the
+-- maintenance reads it too), the frequency caps, and the claimed messages'
+-- leases (empty when a message is written).  A campaign's messages are
+-- found through its entries (message_id).
+CREATE INDEX outbox_queue ON @extschema@.outbox (channel, not_before, message_id) WHERE status IN ('queued', 'claimed');
 CREATE INDEX outbox_customer ON @extschema@.outbox (customer_id, created_at);
+CREATE INDEX outbox_lease ON @extschema@.outbox (lease_until) WHERE status = 'claimed';
 
 -- Every status report (the funnel: sent, delivered, opened, clicked...), once per status.
 CREATE TABLE @extschema@.delivery_events (
@@ -244,6 +250,7 @@ BEGIN
 		RAISE EXCEPTION 'segment "%" does not exist', name USING ERRCODE = 'undefined_object';
 	END IF;
 	PERFORM @extschema@._check_owner(s.owner, format('segment "%s"', name));
+	DELETE FROM @extschema@.segment_membership WHERE segment_id = s.segment_id;
 	DELETE FROM @extschema@.segments WHERE segment_id = s.segment_id;
 END $$;
 COMMENT ON FUNCTION @extschema@.drop_segment(text) IS 'Drops a segment and its membership history';
@@ -344,6 +351,9 @@ BEGIN
 		RAISE EXCEPTION 'campaign "%" does not exist', name USING ERRCODE = 'undefined_object';
 	END IF;
 	PERFORM @extschema@._check_owner(c.owner, format('campaign "%s"', name));
+	DELETE FROM @extschema@.outbox                                       -- delivery events cascade
+	WHERE message_id IN (SELECT message_id FROM @extschema@.campaign_entries WHERE campaign_id = c.campaign_id);
+	DELETE FROM @extschema@.campaign_entries WHERE campaign_id = c.campaign_id;
 	DELETE FROM @extschema@.campaigns WHERE campaign_id = c.campaign_id;
 END $$;
 COMMENT ON FUNCTION @extschema@.drop_campaign(text) IS

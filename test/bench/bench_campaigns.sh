@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Benchmark of the campaign machinery (run inside pg_virtualenv by
+# run_bench.sh, with the library preloaded):
+#  1. a campaign over 1M customers of whom 100k qualify, against the plain
+#     INSERT ... SELECT of the same rows into a table (median of 3 each);
+#  2. claim + report throughput of 4 concurrent consumers (pgbench);
+#  3. the idle worker's CPU time over 30 seconds.
+set -euo pipefail
+CUSTOMERS=${CUSTOMERS:-1000000}
+psql -X -q -v ON_ERROR_STOP=1 <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS crm_marketing;
+DROP TABLE IF EXISTS bench_customers;
+CREATE TABLE bench_customers AS
+SELECT i AS customer_id, (i * 2654435761) % 10 = 0 AS qualifies FROM generate_series(1::bigint, $CUSTOMERS) i;
+CREATE INDEX ON bench_customers (customer_id) WHERE qualifies;
+VACUUM ANALYZE bench_customers;
+SQL
+
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+\pset footer off
+SET client_min_messages = warning;
+CREATE TEMP TABLE times (what text, ms float8);
+DO $$
+DECLARE
+	t0 timestamptz;
+	r record;
+BEGIN
+	FOR run IN 1..3 LOOP
+		-- the campaign: entries of both arms (10% holdout) and messages, written together
+		PERFORM crm.create_campaign('bench' || run, 'SELECT customer_id FROM bench_customers WHERE qualifies',
+		                            'email', holdout_percent => 10, run_every => '100 years');
+		t0 := clock_timestamp();
+		SELECT * INTO r FROM crm.run_campaign('bench' || run);
+		INSERT INTO times VALUES ('crm.run_campaign (entries + outbox)', extract(epoch FROM clock_timestamp() - t0) * 1000);
+		-- the same rows by hand: into a table with a unique index, like the entries
+		EXECUTE 'DROP TABLE IF EXISTS plain_copy; CREATE TABLE plain_copy (customer_id text PRIMARY KEY)';
+		t0 := clock_timestamp();
+		INSERT INTO plain_copy SELECT customer_id::text FROM bench_customers WHERE qualifies;
+		INSERT INTO times VALUES ('INSERT ... SELECT into a keyed table', extract(epoch FROM clock_timestamp() - t0) * 1000);
+		-- and into a bare table
+		EXECUTE 'DROP TABLE IF EXISTS bare_copy; CREATE TABLE bare_copy (customer_id bigint)';
+		t0 := clock_timestamp();
+		INSERT INTO bare_copy SELECT customer_id FROM bench_customers WHERE qualifies;
+		INSERT INTO times VALUES ('INSERT ... SELECT into a bare table', extract(epoch FROM clock_timestamp() - t0) * 1000);
+	END LOOP;
+END $$;
+\echo 'Campaign over the customers: median of 3 runs (ms), and the ratio to the plain INSERT ... SELECT'
+SELECT what, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric) AS median_ms
+FROM times GROUP BY what ORDER BY 2 DESC;
+SELECT round((c.m / k.m)::numeric, 2) AS campaign_vs_keyed_insert, round((c.m / b.m)::numeric, 2) AS campaign_vs_bare_insert
+FROM (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS m FROM times WHERE what LIKE 'crm%') c,
+     (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS m FROM times WHERE what LIKE '%keyed%') k,
+     (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS m FROM times WHERE what LIKE '%bare%') b;
+SELECT count(*) AS entries_per_run, count(message_id) AS messages_per_run
+FROM crm.campaign_entries WHERE campaign_id = (SELECT min(campaign_id) FROM crm.campaigns);
+SQL
+
+echo
+echo "Claim + report, 4 concurrent consumers (pgbench, 30 s): each transaction claims 10 messages and reports one"
+script=$(mktemp)
+cat > "$script" <<'PGB'
+SELECT crm.report_delivery(message_id, 'sent') FROM crm.claim_messages('email', 10, '1 hour') LIMIT 1;
+PGB
+pgbench -n -c 4 -j 2 -T 30 -f "$script" 2>&1 | grep -E "number of transactions actually processed|tps"
+rm -f "$script"
+psql -X -q -c "SELECT count(*) FILTER (WHERE status <> 'queued') AS claimed_messages, count(*) FILTER (WHERE status = 'sent') AS reported_sent FROM crm.outbox"
+
+echo
+echo "Idle worker CPU over 30 seconds (crm_marketing.naptime = $(psql -X -At -c 'SHOW crm_marketing.naptime')):"
+pid=$(psql -X -At -c "SELECT pid FROM crm.worker_status WHERE database = current_database()")
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+before=$(ticks "$pid"); sleep 30; after=$(ticks "$pid")
+echo "worker $pid: $((after - before)) clock ticks of CPU ($(getconf CLK_TCK) per second) in 30 s"
