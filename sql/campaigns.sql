@@ -202,3 +202,10 @@ DROP OWNED BY regress_crm_marketer;
 SELECT crm.drop_campaign(name) FROM crm.campaigns WHERE owner = 'regress_crm_marketer'::regrole ORDER BY name;
 SELECT count(*) AS orphans FROM crm.campaign_entries e WHERE NOT EXISTS (SELECT 1 FROM crm.campaigns c WHERE c.campaign_id = e.campaign_id);
 DROP ROLE regress_crm_marketer;
+
+-- leave nothing behind for the next test
+SELECT count(crm.drop_campaign(name)) AS dropped_campaigns FROM crm.campaigns;
+SELECT count(crm.drop_segment(name)) AS dropped_segments FROM crm.segments;
+DELETE FROM crm.frequency_caps;
+SELECT (SELECT count(*) FROM crm.campaign_entries) + (SELECT count(*) FROM crm.outbox)
+     + (SELECT count(*) FROM crm.segment_membership) AS rows_left;

@@ -131,3 +131,37 @@ SELECT round(100 * avg(came_back::int), 1) AS comeback_rate_pct,
        crm.ztest_sample_size(avg(came_back::int), 0.01) AS per_arm_to_detect_plus_1pp,
        crm.ztest_sample_size(avg(came_back::int), 0.02, 0.05, 0.9) AS per_arm_plus_2pp_power_90
 FROM demo.customers;
+
+\echo
+\echo '=== 5. Act automatically: a win-back campaign run by the background worker ==='
+\echo 'A segment of the RFM "At Risk" and "Can''t Lose Them" customers, and a campaign on it with a'
+\echo '20% holdout.  The worker (started by the launcher at CREATE EXTENSION) refreshes the segment,'
+\echo 'runs the campaign and writes the messages to the outbox; we only wait for it.'
+SELECT crm.create_segment('at_risk',
+  $$SELECT customer_id FROM crm.rfm_segments('demo.orders', as_of => '1998-07-01')
+    WHERE segment IN ('At Risk', 'Can''t Lose Them')$$, refresh_every => '1 day') AS segment_id;
+SELECT crm.create_campaign('win_back',
+  $$SELECT customer_id::bigint AS customer_id, jsonb_build_object('template', 'win_back_10_percent') AS payload
+    FROM crm.segment_members WHERE segment = 'at_risk'$$,
+  'email', run_every => '1 day', holdout_percent => 20, salt => 1998) AS campaign_id;
+DO $$
+BEGIN
+	FOR i IN 1..120 LOOP
+		EXIT WHEN EXISTS (SELECT 1 FROM crm.job_runs WHERE job_name = 'win_back');
+		PERFORM pg_sleep(0.25);
+	END LOOP;
+END $$;
+SELECT database, state, jobs_run, last_error IS NULL AS healthy FROM crm.worker_status WHERE database = current_database();
+SELECT job_kind, job_name, run_by, status, audience, entries, control, messages FROM crm.job_runs ORDER BY run_id;
+SELECT arm, count(*) AS customers, count(message_id) AS messages FROM crm.campaign_entries GROUP BY arm ORDER BY arm;
+
+\echo
+\echo 'A delivery system claims the messages and reports back (simulated: every message is sent and'
+\echo 'delivered; a fixed share is opened and clicked):'
+CREATE TEMP TABLE claimed AS SELECT message_id, customer_id FROM crm.claim_messages('email', 100000, '10 minutes');
+SELECT count(*) FILTER (WHERE crm.report_delivery(message_id, 'sent') IS NOT NULL) AS sent,
+       count(*) FILTER (WHERE crm.report_delivery(message_id, 'delivered') IS NOT NULL) AS delivered,
+       count(*) FILTER (WHERE demo.uniform(message_id, 'open') < 0.35 AND crm.report_delivery(message_id, 'opened') IS NOT NULL) AS opened,
+       count(*) FILTER (WHERE demo.uniform(message_id, 'open') < 0.08 AND crm.report_delivery(message_id, 'clicked') IS NOT NULL) AS clicked
+FROM claimed;
+SELECT status, count(*) FROM crm.outbox GROUP BY status ORDER BY min(crm._status_rank(status));
