@@ -43,10 +43,25 @@ typedef enum NpsColumn
 
 /*
  * Welch two-sample t-test of treatment vs control from two moments
- * quadruples (moments.h).  0 < confidence < 1.
+ * sextuples (moments.h).  0 < confidence < 1.
  */
 extern void crm_welch_test(const double *treatment, const double *control, double confidence,
 						   double *out, bool *isnull);
+
+/* One arm of a Welch test: size, mean, sample variance (n >= 2). */
+typedef struct WelchArm
+{
+	double		n;
+	double		mean;
+	double		var;
+} WelchArm;
+
+/*
+ * The same test from per-arm summaries; diff = mean_t - mean_c (as exact as
+ * the caller can), lift_base the control mean the relative lift divides by.
+ */
+extern void crm_welch_from_summaries(const WelchArm *treatment, const WelchArm *control, double diff,
+									 double lift_base, double confidence, double *out, bool *isnull);
 
 /* Pooled two-proportion z-test with Newcombe's hybrid-score interval. */
 extern void crm_proportion_test(double n_treatment, double conversions_treatment,

@@ -18,19 +18,19 @@ set(double *out, bool *isnull, int column, double value)
 	isnull[column] = false;
 }
 
+/*
+ * The test from per-arm summaries (n, mean, sample variance); diff is
+ * mean_t - mean_c computed by the caller as exactly as it can, and
+ * lift_base the control mean that the relative lift divides by.
+ */
 void
-crm_welch_test(const double *treatment, const double *control, double confidence,
-			   double *out, bool *isnull)
+crm_welch_from_summaries(const WelchArm *treatment, const WelchArm *control, double diff,
+						 double lift_base, double confidence, double *out, bool *isnull)
 {
-	double		n_t = treatment[MOMENTS_N];
-	double		n_c = control[MOMENTS_N];
-	double		mean_t = moments_mean(treatment);
-	double		mean_c = moments_mean(control);
-	double		var_t,
-				var_c,
-				se2_t,
+	double		n_t = treatment->n;
+	double		n_c = control->n;
+	double		se2_t,
 				se2_c,
-				diff,
 				half_width,
 				z;
 	int			i;
@@ -40,21 +40,18 @@ crm_welch_test(const double *treatment, const double *control, double confidence
 	set(out, isnull, TT_N_TREATMENT, n_t);
 	set(out, isnull, TT_N_CONTROL, n_c);
 	if (n_t >= 1)
-		set(out, isnull, TT_MEAN_TREATMENT, mean_t);
+		set(out, isnull, TT_MEAN_TREATMENT, treatment->mean);
 	if (n_c >= 1)
-		set(out, isnull, TT_MEAN_CONTROL, mean_c);
+		set(out, isnull, TT_MEAN_CONTROL, control->mean);
 	if (n_t >= 2)
-		set(out, isnull, TT_SD_TREATMENT, sqrt(moments_variance(treatment)));
+		set(out, isnull, TT_SD_TREATMENT, sqrt(treatment->var));
 	if (n_c >= 2)
-		set(out, isnull, TT_SD_CONTROL, sqrt(moments_variance(control)));
+		set(out, isnull, TT_SD_CONTROL, sqrt(control->var));
 	if (n_t < 2 || n_c < 2)
 		return;					/* no variance estimate for an arm: no test */
 
-	var_t = moments_variance(treatment);
-	var_c = moments_variance(control);
-	se2_t = var_t / n_t;		/* squared standard errors of the means */
-	se2_c = var_c / n_c;
-	diff = moments_mean_difference(treatment, control);
+	se2_t = treatment->var / n_t;	/* squared standard errors of the means */
+	se2_c = control->var / n_c;
 	set(out, isnull, TT_UPLIFT, diff);
 
 	if (se2_t + se2_c == 0)
@@ -91,16 +88,16 @@ crm_welch_test(const double *treatment, const double *control, double confidence
 	set(out, isnull, TT_INCREMENTAL_CI_HIGH, (diff + half_width) * n_t);
 
 	/*
-	 * Relative lift against |control mean| (so its sign follows the uplift),
-	 * delta-method standard error sqrt(se2_t + (mean_t/mean_c)^2 se2_c) /
-	 * |mean_c|, normal quantile.  Undefined for a zero control mean, and left
-	 * NULL when it does not fit in a double.
+	 * Relative lift against |lift_base| (so its sign follows the uplift),
+	 * delta-method standard error sqrt(se2_t + (mean_t/base)^2 se2_c) /
+	 * |base|, normal quantile.  Undefined for a zero base, and left NULL
+	 * when it does not fit in a double.
 	 */
-	if (mean_c != 0)
+	if (lift_base != 0)
 	{
-		double		ratio = mean_t / mean_c;
-		double		lift = diff / fabs(mean_c);
-		double		se_lift = sqrt(se2_t + ratio * ratio * se2_c) / fabs(mean_c);
+		double		ratio = (lift_base + diff) / lift_base;
+		double		lift = diff / fabs(lift_base);
+		double		se_lift = sqrt(se2_t + ratio * ratio * se2_c) / fabs(lift_base);
 
 		z = -crm_normal_quantile((1 - confidence) / 2);
 		if (isfinite(lift) && isfinite(se_lift) && isfinite(z * se_lift))
@@ -110,4 +107,21 @@ crm_welch_test(const double *treatment, const double *control, double confidence
 			set(out, isnull, TT_LIFT_CI_HIGH, lift + z * se_lift);
 		}
 	}
+}
+
+void
+crm_welch_test(const double *treatment, const double *control, double confidence,
+			   double *out, bool *isnull)
+{
+	WelchArm	t = {treatment[MOMENTS_N], moments_mean(treatment), 0};
+	WelchArm	c = {control[MOMENTS_N], moments_mean(control), 0};
+	double		diff = 0;
+
+	if (t.n >= 2)
+		t.var = moments_variance(treatment);
+	if (c.n >= 2)
+		c.var = moments_variance(control);
+	if (t.n >= 1 && c.n >= 1)
+		diff = moments_mean_difference(treatment, control);
+	crm_welch_from_summaries(&t, &c, diff, c.mean, confidence, out, isnull);
 }
