@@ -20,10 +20,11 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/rfm.sql \
               src/sql/customers.sql \
               src/sql/bi.sql \
-              src/sql/automation.sql
+              src/sql/automation.sql \
+              src/sql/incrementality.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates
+REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates incrementality_stats
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config
