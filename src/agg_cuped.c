@@ -30,6 +30,7 @@ PG_FUNCTION_INFO_V1(crm_uplift_ttest_cuped_numeric_transfn);
 PG_FUNCTION_INFO_V1(crm_uplift_ttest_cuped_combine);
 PG_FUNCTION_INFO_V1(crm_uplift_ttest_cuped_final);
 
+/* 22003: a running sum or the result left the double range. */
 static void
 overflow_error(void)
 {

@@ -6,8 +6,6 @@
  */
 #include "sql_util.h"
 
-#include <stdlib.h>
-
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
@@ -19,12 +17,11 @@ typedef enum PAdjustMethod
 
 PG_FUNCTION_INFO_V1(crm_p_adjust);
 
-static const double *sort_values;
-
-/* qsort order of indexes by value, ties by index (a stable order, like R's order()) */
+/* qsort_arg order of indexes by value, ties by index (a stable order, like R's order()) */
 static int
-compare_index(const void *a, const void *b)
+compare_index(const void *a, const void *b, void *arg)
 {
+	const double *sort_values = (const double *) arg;
 	int			i = *(const int *) a;
 	int			j = *(const int *) b;
 
@@ -63,8 +60,7 @@ p_adjust_values(const double *p, int m, PAdjustMethod method, double *adjusted)
 	order = (int *) palloc(sizeof(int) * m);
 	for (k = 0; k < m; k++)
 		order[k] = k;
-	sort_values = p;
-	qsort(order, m, sizeof(int), compare_index);
+	qsort_arg(order, m, sizeof(int), compare_index, (void *) p);
 
 	if (method == PADJ_HOLM)
 	{
