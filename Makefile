@@ -21,10 +21,12 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/customers.sql \
               src/sql/bi.sql \
               src/sql/automation.sql \
-              src/sql/incrementality.sql
+              src/sql/clv.sql \
+              src/sql/incrementality.sql \
+              src/sql/campaign_report.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates incrementality_stats
+REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates incrementality_stats clv_summary clv_models campaign_report
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config
@@ -32,7 +34,7 @@ PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializer
               $(if $(WERROR),-Werror)
 SHLIB_LINK  = -lm
 
-EXTRA_CLEAN = test/tools/check_distributions
+EXTRA_CLEAN = test/tools/check_distributions test/tools/test_clv
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -42,7 +44,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 
 $(OBJS): $(wildcard src/*.h)
 
-.PHONY: test demo bench refs deps check-numerics
+.PHONY: test demo bench refs deps check-numerics check-clv
 
 deps:
 	bash test/deps.sh
@@ -59,6 +61,9 @@ bench:
 # Reference values from mpmath (independent of our C code); the CSV is committed.
 refs:
 	/usr/bin/python3 test/tools/gen_distribution_refs.py
+	/usr/bin/python3 test/tools/clv_refs.py > test/data/clv_prediction_refs.csv.tmp
+	mv test/data/clv_prediction_refs.csv.tmp test/data/clv_prediction_refs.csv
+	/usr/bin/python3 test/tools/incrementality_refs.py
 
 # Quick loop while working on the numerics: the C functions against the reference CSV.
 check-numerics: test/tools/check_distributions
@@ -66,3 +71,13 @@ check-numerics: test/tools/check_distributions
 
 test/tools/check_distributions: test/tools/check_distributions.c src/distributions.c src/distributions.h
 	$(CC) -O2 -Wall -Wextra -o $@ test/tools/check_distributions.c src/distributions.c -lm
+
+# The CLV numerics in pure C: references, published fits, simulations, timings.
+CLV_SOURCES = src/clv_special.c src/clv_quad.c src/hyp2f1.c src/clv_optimizer.c src/clv_rows.c \
+              src/clv_discount.c src/clv_bgnbd.c src/clv_pareto_nbd.c src/clv_gamma_gamma.c
+check-clv: test/tools/test_clv
+	test/tools/test_clv
+
+test/tools/test_clv: test/tools/test_clv.c $(CLV_SOURCES) $(wildcard src/clv_*.h) src/hyp2f1.h
+	$(CC) -std=c99 -O2 -Wall -Wextra -Wno-unused-parameter -D_POSIX_C_SOURCE=200112L -Isrc -o $@ \
+		$(CLV_SOURCES) test/tools/test_clv.c -lm

@@ -28,6 +28,8 @@ char	   *crm_default_time_zone = NULL;
 int			crm_job_statement_timeout = 300000;
 int			crm_history_retention = 30;
 int			crm_max_databases = 32;
+int			crm_min_sample_size = 1000;
+int			crm_attribution_window = 7 * 24 * 60;
 
 void		_PG_init(void);
 
@@ -50,6 +52,13 @@ define_settings(void)
 	DefineCustomIntVariable("crm_marketing.history_retention",
 							"Days of crm.job_runs history the maintenance keeps.",
 							NULL, &crm_history_retention, 30, 1, 36500, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("crm_marketing.min_sample_size",
+							"Customers per arm below which crm.campaign_report calls no winner or loser (verdict too_small).",
+							NULL, &crm_min_sample_size, 1000, 2, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("crm_marketing.attribution_window",
+							"Attribution window of crm.campaign_performance: conversions counted after the would-send time.",
+							NULL, &crm_attribution_window, 7 * 24 * 60, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
 	/* a server-start setting can only be defined while the server starts */
 	if (process_shared_preload_libraries_in_progress)
 		DefineCustomIntVariable("crm_marketing.max_databases",

@@ -154,6 +154,10 @@ crm_composite_result(FunctionCallInfo fcinfo, const double *values, const bool *
 			datums[i] = Int64GetDatum((int64) values[i]);
 		else if (type == FLOAT8OID)
 			datums[i] = Float8GetDatum(values[i]);
+		else if (type == INT4OID)
+			datums[i] = Int32GetDatum((int32) values[i]);
+		else if (type == BOOLOID)
+			datums[i] = BoolGetDatum(values[i] != 0);
 		else
 			elog(ERROR, "unexpected type %s in result column %d", format_type_be(type), i + 1);
 	}

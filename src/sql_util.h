@@ -99,7 +99,8 @@ extern void crm_state_check_count(double value, const char *aggregate, const cha
 
 /*
  * Builds the function's composite result from a row of doubles and NULL
- * flags in column order; bigint columns are converted from their double.
+ * flags in column order; bigint, integer and boolean (non-zero = true) columns
+ * are converted from their double.
  * A NaN anywhere is an internal error (a bug), never returned.
  */
 extern Datum crm_composite_result(FunctionCallInfo fcinfo, const double *values,

@@ -1,6 +1,6 @@
 -- Security contract: every function written in SQL or PL/pgSQL pins its
--- search_path; the SECURITY DEFINER functions are exactly the job and
--- delivery API, pin their search_path and are not executable by PUBLIC (a
+-- search_path; the SECURITY DEFINER functions are exactly the job, source
+-- and delivery API, pin their search_path and are not executable by PUBLIC (a
 -- DBA grants them); the extension's tables are not writable by PUBLIC.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_marketing;
@@ -14,8 +14,8 @@ WHERE p.pronamespace = 'crm'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
 
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY[
             'claim_messages', 'create_campaign', 'create_segment', 'drop_campaign', 'drop_segment',
-            'pause_campaign', 'refresh_segment', 'report_delivery', 'resume_campaign', 'run_campaign',
-            'run_maintenance'], 'SECURITY DEFINER: only the job and delivery API')
+            'pause_campaign', 'refresh_segment', 'register_source', 'report_delivery', 'resume_campaign',
+            'run_campaign', 'run_maintenance'], 'SECURITY DEFINER: only the job, source and delivery API')
 FROM pg_proc p WHERE p.pronamespace = 'crm'::regnamespace AND p.prosecdef;
 
 SELECT is(array_agg(p.oid::regprocedure::text), NULL,

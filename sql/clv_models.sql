@@ -1,0 +1,220 @@
+-- BG/NBD, Pareto/NBD and Gamma-Gamma fits and predictions against the
+-- published CDNOW results and independent (mpmath) reference values.
+SET client_min_messages = warning;
+SET extra_float_digits = 0;
+
+CREATE TEMP TABLE cdnow (id int, x int, t_x float8, t float8, zbar float8);
+\copy cdnow FROM 'test/data/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER)
+
+CREATE TABLE test.models AS
+SELECT crm.bgnbd_fit(x, t_x, t) AS bgnbd,
+       crm.pareto_nbd_fit(x, t_x, t) AS pnbd,
+       crm.gamma_gamma_fit(x, zbar) AS gg
+FROM cdnow;
+
+-- Fader, Hardie & Lee (2005): r 0.2426, alpha 4.4136, a 0.7929, b 2.4259, LL -9582.43
+SELECT round((bgnbd).r::numeric, 3) AS r, round((bgnbd).alpha::numeric, 3) AS alpha,
+       round((bgnbd).a::numeric, 3) AS a, round((bgnbd).b::numeric, 3) AS b,
+       round((bgnbd).log_likelihood::numeric, 2) AS ll, (bgnbd).customers, (bgnbd).converged,
+       (bgnbd).r_se > 0 AND (bgnbd).alpha_se > 0 AND (bgnbd).a_se > 0 AND (bgnbd).b_se > 0 AS has_se
+FROM test.models;
+-- to 3 decimals (|got - published| < 0.0005) and the log-likelihood to 0.01
+SELECT abs((bgnbd).r - 0.2426) < 5e-4 AND abs((bgnbd).alpha - 4.4136) < 5e-4 AND abs((bgnbd).a - 0.7929) < 5e-4
+         AND abs((bgnbd).b - 2.4259) < 5e-4 AS bgnbd_parameters,
+       abs((bgnbd).log_likelihood + 9582.43) < 0.01 AS bgnbd_ll,
+       abs((pnbd).r - 0.553) < 5e-4 AND abs((pnbd).alpha - 10.578) < 5e-4 AND abs((pnbd).s - 0.606) < 5e-4
+         AND abs((pnbd).beta - 11.669) < 5e-3 AS pnbd_parameters,
+       abs((pnbd).log_likelihood + 9594.98) < 0.01 AS pnbd_ll,
+       abs((gg).p - 6.25) < 5e-3 AND abs((gg).q - 3.74) < 5e-3 AND abs((gg).v - 15.44) < 1e-2 AS gg_parameters,
+       abs((gg).log_likelihood + 4055.92) < 0.01 AS gg_ll
+FROM test.models;
+
+-- Fader, Hardie & Lee (2005, JMR): r 0.553, alpha 10.578, s 0.606, beta 11.669, LL -9594.98
+SELECT round((pnbd).r::numeric, 3) AS r, round((pnbd).alpha::numeric, 3) AS alpha,
+       round((pnbd).s::numeric, 3) AS s, round((pnbd).beta::numeric, 3) AS beta,
+       round((pnbd).log_likelihood::numeric, 2) AS ll, (pnbd).customers, (pnbd).converged,
+       (pnbd).r_se > 0 AND (pnbd).alpha_se > 0 AND (pnbd).s_se > 0 AND (pnbd).beta_se > 0 AS has_se
+FROM test.models;
+
+-- Fader & Hardie (2013), 946 repeat buyers: p 6.25, q 3.74, v 15.44, LL -4055.92
+SELECT round((gg).p::numeric, 2) AS p, round((gg).q::numeric, 2) AS q, round((gg).v::numeric, 2) AS v,
+       round((gg).log_likelihood::numeric, 2) AS ll, (gg).customers, (gg).converged,
+       (gg).p_se > 0 AND (gg).q_se > 0 AND (gg).v_se > 0 AS has_se
+FROM test.models;
+
+-- FHL05 p. 280: customer 1 (x = 2, t_x = 30.43, T = 38.86) expects 1.226 purchases in the next 39 weeks.
+SELECT round(crm.expected_purchases(bgnbd, 2, 30.43, 38.86, 39)::numeric, 3) AS e_y39 FROM test.models;
+
+-- Predictions against values computed independently with mpmath from the models' integral forms
+-- (test/tools/clv_refs.py): normal, extreme (x in the thousands, recency = tenure, alpha = beta,
+-- a < 1, a = 1, huge horizons) and discounted cases.  Discounted purchases are read through
+-- ltv_estimate / expected_spend with the annual rate whose continuous daily rate is delta.
+CREATE TEMP TABLE ref_lines (line text);
+\copy ref_lines FROM 'test/data/clv_prediction_refs.csv'
+CREATE TEMP TABLE refs AS
+SELECT f[1] AS model, f[2] AS function, f[3]::float8 AS p1, f[4]::float8 AS p2, f[5]::float8 AS p3,
+       f[6]::float8 AS p4, f[7]::float8 AS x, f[8]::float8 AS t_x, f[9]::float8 AS t, f[10]::float8 AS horizon,
+       f[11]::float8 AS delta, f[12]::float8 AS tolerance,
+       nullif(f[13]::float8, 'NaN') AS value   -- undefined (population mean with q <= 1): we return NULL
+FROM (SELECT string_to_array(line, ',') AS f FROM ref_lines
+      WHERE line NOT LIKE '#%' AND line NOT LIKE 'model,%') l
+WHERE f[2] <> 'loglik';
+CREATE TEMP TABLE ref_results AS
+SELECT r.*,
+       CASE model
+         WHEN 'bgnbd' THEN
+           CASE function
+             WHEN 'p_alive' THEN crm.p_alive(bg, x::int, t_x, t)
+             WHEN 'expected_conditional' THEN crm.expected_purchases(bg, x::int, t_x, t, horizon)
+             WHEN 'expected' THEN crm.expected_purchases(bg, horizon)
+             WHEN 'pmf' THEN crm.purchase_probability(bg, x::int, horizon)
+             WHEN 'discounted' THEN crm.ltv_estimate(bg, gm1, x::int, t_x, t, 10, horizon, exp(delta * 365.25) - 1)
+                                    / crm.expected_spend(gm1, x::int, 10)
+           END
+         WHEN 'pnbd' THEN
+           CASE function
+             WHEN 'p_alive' THEN crm.p_alive(pn, x::int, t_x, t)
+             WHEN 'expected_conditional' THEN crm.expected_purchases(pn, x::int, t_x, t, horizon)
+             WHEN 'expected' THEN crm.expected_purchases(pn, horizon)
+             WHEN 'pmf' THEN crm.purchase_probability(pn, x::int, horizon)
+             WHEN 'discounted' THEN crm.ltv_estimate(pn, gm1, x::int, t_x, t, 10, horizon, exp(delta * 365.25) - 1)
+                                    / crm.expected_spend(gm1, x::int, 10)
+           END
+         WHEN 'gg' THEN crm.expected_spend(gm, x::int, t_x)
+       END AS got
+FROM refs r,
+     LATERAL (SELECT ROW(p1, p2, p3, p4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd_model AS bg,
+                     ROW(p1, p2, p3, p4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.pareto_nbd_model AS pn,
+                     ROW(p1, p2, p3, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gamma_gamma_model AS gm,
+                     ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gamma_gamma_model AS gm1) m;
+SELECT model, function, count(*) AS cases,
+       count(*) FILTER (WHERE test.check(function, got, value, tolerance) = 'ok') AS agree
+FROM ref_results GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT test.check(model || ' ' || function || ' p=' || p1 || ',' || p2 || ',' || p3 || ',' || p4 || ' x=' || x
+                  || ' t_x=' || t_x || ' T=' || t || ' h=' || horizon || ' delta=' || delta, got, value, tolerance) AS disagreement
+FROM ref_results WHERE test.check(function, got, value, tolerance) <> 'ok';
+
+-- The fit from raw orders (purchase_summary) equals the fit from the published summary.
+SET timezone = 'UTC';
+CREATE TEMP TABLE sample_lines (line text);
+\copy sample_lines FROM 'test/data/CDNOW_sample.txt'
+CREATE TEMP TABLE histories AS
+SELECT customer_id, (crm.purchase_summary(purchased_at, amount, '1997-09-30', '1 week')).*
+FROM (SELECT f[2]::int AS customer_id, to_date(f[3], 'YYYYMMDD')::timestamptz AS purchased_at, f[5]::float8 AS amount
+      FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') AS f FROM sample_lines) l) o
+GROUP BY customer_id;
+SELECT round((m).r::numeric, 4) AS r, round((m).alpha::numeric, 4) AS alpha, round((m).a::numeric, 4) AS a,
+       round((m).b::numeric, 4) AS b, round((m).log_likelihood::numeric, 2) AS ll
+FROM (SELECT crm.bgnbd_fit(frequency, recency, tenure) AS m FROM histories) f;
+
+-- Deterministic: any row order, and a parallel plan, give bit-identical models.
+CREATE TEMP TABLE many AS
+SELECT c.x, c.t_x, c.t, c.zbar, g FROM cdnow c, generate_series(1, 40) g;
+ANALYZE many;
+CREATE TEMP TABLE serial_fit AS
+SELECT crm.bgnbd_fit(x, t_x, t) AS bgnbd, crm.pareto_nbd_fit(x, t_x, t) AS pnbd, crm.gamma_gamma_fit(x, zbar) AS gg
+FROM (SELECT * FROM many ORDER BY g, x, t_x) o;
+CREATE TEMP TABLE reversed_fit AS
+SELECT crm.bgnbd_fit(x, t_x, t) AS bgnbd, crm.pareto_nbd_fit(x, t_x, t) AS pnbd, crm.gamma_gamma_fit(x, zbar) AS gg
+FROM (SELECT * FROM many ORDER BY g DESC, x DESC, t_x DESC) o;
+CREATE TABLE test.clv_many AS SELECT * FROM many;
+ANALYZE test.clv_many;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
+SELECT count(*) AS partial_aggregates
+FROM jsonb_path_query(test.explain_json($$SELECT crm.bgnbd_fit(x, t_x, t), crm.pareto_nbd_fit(x, t_x, t),
+                                                 crm.gamma_gamma_fit(x, zbar) FROM test.clv_many$$)::jsonb,
+                      '$.** ? (@."Partial Mode" == "Partial")');
+CREATE TEMP TABLE parallel_fit AS
+SELECT crm.bgnbd_fit(x, t_x, t) AS bgnbd, crm.pareto_nbd_fit(x, t_x, t) AS pnbd, crm.gamma_gamma_fit(x, zbar) AS gg
+FROM test.clv_many;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT s.bgnbd = r.bgnbd AND s.pnbd = r.pnbd AND s.gg = r.gg AS order_independent,
+       s.bgnbd = p.bgnbd AND s.pnbd = p.pnbd AND s.gg = p.gg AS parallel_identical,
+       (s.bgnbd).customers AS customers,
+       round((s.bgnbd).r::numeric, 3) = round((m.bgnbd).r::numeric, 3) AS same_parameters_as_one_copy,
+       round(((s.bgnbd).log_likelihood / 40)::numeric, 2) AS ll_per_copy
+FROM serial_fit s, reversed_fit r, parallel_fit p, test.models m;
+DROP TABLE test.clv_many;
+
+-- A model is a value: stored, then used for scoring without refitting.
+CREATE TABLE test.stored_models (name text PRIMARY KEY, bgnbd crm.bgnbd_model, gg crm.gamma_gamma_model);
+INSERT INTO test.stored_models SELECT 'cdnow', bgnbd, gg FROM test.models;
+SELECT c.id, round(crm.p_alive(m.bgnbd, c.x, c.t_x, c.t)::numeric, 4) AS p_alive,
+       round(crm.expected_purchases(m.bgnbd, c.x, c.t_x, c.t, 52)::numeric, 4) AS next_year,
+       round(crm.expected_spend(m.gg, c.x, c.zbar)::numeric, 2) AS spend,
+       round(crm.ltv_estimate(m.bgnbd, m.gg, c.x, c.t_x, c.t, c.zbar, 52)::numeric, 2) AS ltv_1y,
+       round(crm.ltv_estimate(m.bgnbd, m.gg, c.x, c.t_x, c.t, c.zbar, 52, 0.10, '1 week')::numeric, 2) AS ltv_1y_10pct
+FROM cdnow c, test.stored_models m WHERE c.id IN (1, 2, 18, 1516) ORDER BY c.id;
+
+-- ltv_estimate: no discount is expected spend x expected purchases; discounting lowers it;
+-- the rate is annual, converted through time_unit (a week is 7/365.25 of a year).
+SELECT test.check('undiscounted', crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52),
+                  crm.expected_spend(gg, 2, 22.35) * crm.expected_purchases(bgnbd, 2, 30.43, 38.86, 52), 1e-12) AS bgnbd,
+       test.check('undiscounted', crm.ltv_estimate(pnbd, gg, 2, 30.43, 38.86, 22.35, 52),
+                  crm.expected_spend(gg, 2, 22.35) * crm.expected_purchases(pnbd, 2, 30.43, 38.86, 52), 1e-12) AS pnbd,
+       crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.1, '1 week')
+         < crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52) AS discount_lowers,
+       crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.1, '1 week')
+         < crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.1, '1 day') AS longer_unit_discounts_more
+FROM test.models;
+
+-- Gamma-Gamma: a new customer gets the population mean p v / (q - 1).
+SELECT test.check('population mean', crm.expected_spend(gg, 0, 0), (gg).p * (gg).v / ((gg).q - 1), 1e-12)
+FROM test.models;
+
+-- Extreme but valid histories: finite numbers, probabilities in [0, 1].
+CREATE TEMP TABLE extremes (x int, t_x float8, t float8, h float8);
+INSERT INTO extremes VALUES (0, 0, 0, 1), (0, 0, 1e-6, 1e6), (5000, 500, 500, 52), (5000, 1, 500, 52),
+	(1, 38, 38, 0), (3000, 0.001, 0.001, 1e4), (0, 0, 1e5, 1e5), (50, 1e4, 1e4, 1e-9);
+CREATE TEMP TABLE extreme_models AS
+SELECT * FROM (VALUES
+	(ROW(0.2426, 4.4136, 0.7929, 2.4259, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd_model,
+	 ROW(0.553, 10.578, 0.606, 11.669, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.pareto_nbd_model),
+	(ROW(2.0, 1.0, 1.0, 0.5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd_model,  -- a = 1, b < 1
+	 ROW(2.0, 5.0, 1.0, 5.0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.pareto_nbd_model), -- alpha = beta, s = 1
+	(ROW(0.05, 0.01, 0.3, 0.4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd_model,  -- a + b < 1
+	 ROW(0.05, 1e-3, 50, 1e3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.pareto_nbd_model)
+) v(bg, pn);
+SELECT count(*) AS cases,
+       count(*) FILTER (WHERE crm.p_alive(bg, x, t_x, t) BETWEEN 0 AND 1
+                          AND crm.p_alive(pn, x, t_x, t) BETWEEN 0 AND 1
+                          AND crm.expected_purchases(bg, x, t_x, t, h) >= 0
+                          AND crm.expected_purchases(pn, x, t_x, t, h) >= 0
+                          AND crm.expected_purchases(bg, h) >= 0 AND crm.expected_purchases(pn, h) >= 0
+                          AND crm.purchase_probability(bg, least(x, 100), h) BETWEEN 0 AND 1
+                          AND crm.purchase_probability(pn, least(x, 100), h) BETWEEN 0 AND 1) AS finite_and_in_range
+FROM extremes, extreme_models;
+-- fits on extreme data converge or say they did not, with finite numbers or NULLs, never NaN
+SELECT (m).customers, (m).converged IS NOT NULL AS reported,
+       coalesce((m).r::text, 'NULL') <> 'NaN' AND coalesce((m).log_likelihood::text, 'NULL') <> 'NaN' AS no_nan
+FROM (SELECT crm.bgnbd_fit(x, t_x, t) AS m FROM extremes) f;
+SELECT (m).customers, (m).converged IS NOT NULL AS reported,
+       coalesce((m).r::text, 'NULL') <> 'NaN' AND coalesce((m).log_likelihood::text, 'NULL') <> 'NaN' AS no_nan
+FROM (SELECT crm.pareto_nbd_fit(x, t_x, t) AS m FROM extremes) f;
+
+-- Empty input: no model, customers 0; NULL rows are skipped; predictions from an empty model are NULL.
+SELECT (crm.bgnbd_fit(x, t_x, t)).* FROM cdnow WHERE false;
+SELECT (crm.gamma_gamma_fit(x, zbar)).customers FROM cdnow WHERE x = 0;
+SELECT (crm.bgnbd_fit(x, t_x, t)).customers FROM (VALUES (1, 2.0::float8, NULL::float8), (NULL, 1, 1), (0, 0, 3)) v(x, t_x, t);
+SELECT crm.p_alive(m, 1, 1, 2) IS NULL AS null_prediction
+FROM (SELECT crm.bgnbd_fit(x, t_x, t) AS m FROM cdnow WHERE false) e;
+
+-- Invalid histories and arguments are errors with SQLSTATE 22023.
+SELECT test.error_of($$SELECT crm.bgnbd_fit(2, 5, 4)$$);
+SELECT test.error_of($$SELECT crm.pareto_nbd_fit(0, 1, 4)$$);
+SELECT test.error_of($$SELECT crm.bgnbd_fit(-1, 0, 4)$$);
+SELECT test.error_of($$SELECT crm.bgnbd_fit(1, 'NaN', 4)$$);
+SELECT test.error_of($$SELECT crm.bgnbd_fit(1, 1, 'Infinity')$$);
+SELECT test.error_of($$SELECT crm.gamma_gamma_fit(3, 0)$$);
+SELECT test.error_of($$SELECT crm.gamma_gamma_fit(3, -5)$$);
+SELECT test.error_of($$SELECT crm.p_alive(bgnbd, 1, 3, 2) FROM test.models$$);
+SELECT test.error_of($$SELECT crm.expected_purchases(bgnbd, 1, 1, 2, -1) FROM test.models$$);
+SELECT test.error_of($$SELECT crm.expected_purchases(pnbd, 'NaN') FROM test.models$$);
+SELECT test.error_of($$SELECT crm.purchase_probability(bgnbd, -1, 10) FROM test.models$$);
+SELECT test.error_of($$SELECT crm.expected_spend(gg, 2, 0) FROM test.models$$);
+SELECT test.error_of($$SELECT crm.ltv_estimate(bgnbd, gg, 2, 1, 2, 10, 52, -0.1) FROM test.models$$);
+SELECT test.error_of($$SELECT crm.ltv_estimate(bgnbd, gg, 2, 1, 2, 10, 52, 0.1, '0 days') FROM test.models$$);
+SELECT test.error_of($$SELECT crm.p_alive(ROW(-1, 1, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 1, 1, 2)$$);
+SELECT test.error_of($$SELECT crm.p_alive(ROW('NaN', 1, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.pareto_nbd_model, 1, 1, 2)$$);

@@ -1,0 +1,66 @@
+/*
+ * clv_discount.c — E[ int_0^H e^{-delta t} dY(t) ] by parts (notes §7):
+ *   e^{-delta H} E[Y(H)] + delta int_0^H e^{-delta t} E[Y(t)] dt.
+ * The integral is taken in s = ln(1 + t/tau0), where E[Y] is smooth on a
+ * unit scale, by 20-point Gauss-Legendre panels of width
+ * min(0.5, 1/(delta (t + tau0))) so that delta*t moves by at most ~1.6 per
+ * panel; it stops once delta*t > 50 (the rest is below e^-50 relative).
+ * Measured against mpmath (test/tools/clv_refs.py): ~1e-14 relative.
+ */
+#include "clv_discount.h"
+
+#include <math.h>
+
+typedef struct DiscCtx
+{
+	ClvFunc		EY;
+	void	   *ctx;
+	double		tau0;
+	double		delta;
+} DiscCtx;
+
+/* Integrand in s: e^{-delta t} EY(t) dt/ds. */
+static double
+disc_integrand(double s, void *vctx)
+{
+	DiscCtx    *d = (DiscCtx *) vctx;
+	double		t = d->tau0 * expm1(s);
+
+	return exp(-d->delta * t) * d->EY(t, d->ctx) * d->tau0 * exp(s);
+}
+
+/* See the file header. */
+double
+clv_discounted(ClvFunc EY, void *ctx, double tau0, double H, double delta)
+{
+	DiscCtx		d;
+	double		smax,
+				s = 0.0,
+				sum = 0.0,
+				tail;
+	int			npanel = 0;
+
+	if (!(H > 0.0))
+		return 0.0;
+	if (delta == 0.0)
+		return EY(H, ctx);
+	d.EY = EY;
+	d.ctx = ctx;
+	d.tau0 = tau0;
+	d.delta = delta;
+	smax = log1p(H / tau0);
+	while (s < smax && npanel < 10000)
+	{
+		double		t = tau0 * expm1(s),
+					w = fmin(0.5, 1.0 / (delta * (t + tau0))),
+					e = fmin(s + w, smax);
+
+		if (delta * t > 50.0)
+			break;
+		sum += clv_quad_gl20(disc_integrand, &d, s, e);
+		s = e;
+		npanel++;
+	}
+	tail = delta * H > 745.0 ? 0.0 : exp(-delta * H) * EY(H, ctx);
+	return tail + delta * sum;
+}

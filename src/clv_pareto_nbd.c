@@ -1,0 +1,573 @@
+/*
+ * clv_pareto_nbd.c — Pareto/NBD model (Schmittlein, Morrison & Colombo 1987;
+ * Fader & Hardie note 009), ../shared/notes/clv-math.md §3.
+ *
+ * The likelihood uses the positive-term form of §3.2 (no cancellation, no
+ * special case for tx = T or alpha = beta) with 2F1(rho, b; rho+1; z) from
+ * hyp2f1.c, whose term-by-term partials give an analytic gradient.
+ * The PMF is computed from its mixture integral (alive throughout, or dead
+ * at tau < t after n purchases), all terms positive:
+ *   P(X(t)=n) = NB(n; r, alpha/(alpha+t)) (beta/(beta+t))^s
+ *     + G(r+n)/(G(r) n!) alpha^r s beta^s
+ *       int_0^t tau^n (alpha+tau)^-(r+n) (beta+tau)^-(s+1) dtau,
+ * equivalent to the 2F1 expression of note 012 (§3.6) but free of its
+ * difference of terms.
+ */
+#include "clv_models.h"
+
+#include "clv_discount.h"
+#include "clv_optimizer.h"
+#include "clv_quad.h"
+#include "clv_rows.h"
+#include "clv_special.h"
+#include "hyp2f1.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Logs that depend on the parameters and x only, hoisted out of row loops. */
+typedef struct PnbdLogs
+{
+	double		lal;			/* ln alpha */
+	double		lbe;			/* ln beta */
+	double		ls;				/* ln s */
+	double		lrho;			/* ln(r + s + x) */
+	double		lrx;			/* ln(r + x) */
+	double		lgr;			/* ln Gamma(r+x) - ln Gamma(r) */
+	double		psr;			/* psi(r+x) - psi(r) */
+} PnbdLogs;
+
+/*
+ * Log-likelihood of one history (notes §3.2) with, when g is non-NULL, its
+ * gradient with respect to (r, alpha, s, beta).  lg holds the hoisted logs;
+ * f1cache/reuse and f2pre let callers share the 2F1 values of rows with the
+ * same (x, tx) and (x, T).
+ */
+static double
+pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
+		 double *g, double *f1cache, bool reuse, const double *f2pre)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+	double		rho = r + s + x,
+				rx = r + x;
+	double		F1d[3],
+				F2d[3];
+	double		M,
+				D,
+				b1,
+				b2,
+				z1,
+				z2,
+				z1c,
+				z2c,
+				lMx,
+				lratio,
+				K,
+				u1,
+				u2,
+				l,
+				w1,
+				w2;
+	bool		abig = al >= be;
+
+	if (abig)
+	{
+		M = al;
+		D = al - be;
+		b1 = s + 1.0;
+		b2 = s;
+	}
+	else
+	{
+		M = be;
+		D = be - al;
+		b1 = rx;
+		b2 = rx + 1.0;
+	}
+	z1 = D / (M + tx);
+	z2 = D / (M + T);
+	/* 1 - z without cancellation: (min(alpha, beta) + t) / (M + t) */
+	z1c = (M - D + tx) / (M + tx);
+	z2c = (M - D + T) / (M + T);
+	lMx = log(M + tx);
+	lratio = -log1p((T - tx) / (M + tx));	/* ln((M+tx)/(M+T)) */
+	K = lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx;
+	/* ln 2F1 at z1 depends on (x, tx) only: callers may pass it cached */
+	if (f1cache && reuse)
+	{
+		u1 = f1cache[0];
+		F1d[0] = f1cache[1];
+		F1d[1] = f1cache[2];
+		F1d[2] = f1cache[3];
+	}
+	else
+	{
+		u1 = clv_hyp2f1_pnbd_log(rho, b1, z1, z1c, g ? F1d : NULL);
+		if (f1cache)
+		{
+			f1cache[0] = u1;
+			f1cache[1] = g ? F1d[0] : 0.0;
+			f1cache[2] = g ? F1d[1] : 0.0;
+			f1cache[3] = g ? F1d[2] : 0.0;
+		}
+	}
+	u1 += lg->ls - lg->lrho;
+	/* ln 2F1 at z2 depends on (x, T) only: the fit precomputes it */
+	if (f2pre)
+	{
+		u2 = f2pre[0];
+		F2d[0] = f2pre[1];
+		F2d[1] = f2pre[2];
+		F2d[2] = f2pre[3];
+	}
+	else
+		u2 = clv_hyp2f1_pnbd_log(rho, b2, z2, z2c, g ? F2d : NULL);
+	u2 += lg->lrx - lg->lrho + rho * lratio;
+	l = clv_lse(u1, u2);
+	if (g)
+	{
+		double		du1[4],
+					du2[4],
+					dK[4];
+		int			j;
+
+		w1 = exp(u1 - l);
+		w2 = exp(u2 - l);
+		dK[0] = lg->psr + lg->lal - lMx;
+		dK[2] = lg->lbe - lMx;
+		if (abig)
+		{
+			double		dz1a = (be + tx) / ((al + tx) * (al + tx)),
+						dz1b = -1.0 / (al + tx),
+						dz2a = (be + T) / ((al + T) * (al + T)),
+						dz2b = -1.0 / (al + T);
+
+			dK[1] = r / al - rho / (al + tx);
+			dK[3] = s / be;
+			du1[0] = -1.0 / rho + F1d[0];
+			du1[1] = F1d[2] * dz1a;
+			du1[2] = 1.0 / s - 1.0 / rho + F1d[0] + F1d[1];
+			du1[3] = F1d[2] * dz1b;
+			du2[0] = 1.0 / rx - 1.0 / rho + F2d[0] + lratio;
+			du2[1] = F2d[2] * dz2a + rho * (1.0 / (al + tx) - 1.0 / (al + T));
+			du2[2] = -1.0 / rho + F2d[0] + F2d[1] + lratio;
+			du2[3] = F2d[2] * dz2b;
+		}
+		else
+		{
+			double		dz1a = -1.0 / (be + tx),
+						dz1b = (al + tx) / ((be + tx) * (be + tx)),
+						dz2a = -1.0 / (be + T),
+						dz2b = (al + T) / ((be + T) * (be + T));
+
+			dK[1] = r / al;
+			dK[3] = s / be - rho / (be + tx);
+			du1[0] = -1.0 / rho + F1d[0] + F1d[1];
+			du1[1] = F1d[2] * dz1a;
+			du1[2] = 1.0 / s - 1.0 / rho + F1d[0];
+			du1[3] = F1d[2] * dz1b;
+			du2[0] = 1.0 / rx - 1.0 / rho + F2d[0] + F2d[1] + lratio;
+			du2[1] = F2d[2] * dz2a;
+			du2[2] = -1.0 / rho + F2d[0] + lratio;
+			du2[3] = F2d[2] * dz2b + rho * (1.0 / (be + tx) - 1.0 / (be + T));
+		}
+		for (j = 0; j < 4; j++)
+			g[j] = dK[j] + w1 * du1[j] + w2 * du2[j];
+	}
+	return K + l;
+}
+
+/* Per-customer log-likelihood (notes §3.2). */
+double
+clv_pnbd_loglik(const double *p, double x, double tx, double T)
+{
+	PnbdLogs	lg;
+
+	lg.lal = log(p[1]);
+	lg.lbe = log(p[3]);
+	lg.ls = log(p[2]);
+	lg.lrho = log(p[0] + p[2] + x);
+	lg.lrx = log(p[0] + x);
+	lg.lgr = clv_lgamma(p[0] + x) - clv_lgamma(p[0]);
+	lg.psr = 0.0;
+	return pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL);
+}
+
+/* P(alive at T | history) = L(alive) / L (notes §3.4). */
+double
+clv_pnbd_p_alive(const double *p, double x, double tx, double T)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+	double		la = clv_lgamma(r + x) - clv_lgamma(r) + r * log(al) + s * log(be)
+		- (r + x) * log(al + T) - s * log(be + T);
+	double		pa = exp(la - clv_pnbd_loglik(p, x, tx, T));
+
+	return pa > 1.0 ? 1.0 : pa;
+}
+
+/* (1 - q^e)/e with ln q = lq, continuous through e = 0. */
+static double
+one_minus_pow_over(double e, double lq)
+{
+	return e == 0.0 ? -lq : -expm1(e * lq) / e;
+}
+
+/* Unconditional E[X(t)] (notes §3.4). */
+double
+clv_pnbd_expected(const double *p, double t)
+{
+	if (!(t > 0.0))
+		return 0.0;
+	return p[0] * p[3] / p[1] * one_minus_pow_over(p[2] - 1.0, -log1p(t / p[3]));
+}
+
+/* E[Y(t) | x, tx, T] (notes §3.4). */
+double
+clv_pnbd_expected_conditional(const double *p, double x, double tx,
+							  double T, double t)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+
+	if (!(t > 0.0))
+		return 0.0;
+	return clv_pnbd_p_alive(p, x, tx, T) * (r + x) * (be + T) / (al + T)
+		* one_minus_pow_over(s - 1.0, -log1p(t / (be + T)));
+}
+
+typedef struct PmfCtx
+{
+	double		n;
+	double		rn;				/* r + n */
+	double		s1;				/* s + 1 */
+	double		la;				/* ln alpha */
+	double		lb;				/* ln beta */
+} PmfCtx;
+
+/* ln of tau^(n+1) (alpha+tau)^-(r+n) (beta+tau)^-(s+1) at tau = e^v. */
+static double
+pmf_phi(double v, void *vctx, double *mom)
+{
+	PmfCtx	   *c = (PmfCtx *) vctx;
+
+	return (c->n + 1.0) * v - c->rn * clv_lse(c->la, v) - c->s1 * clv_lse(c->lb, v);
+}
+
+/* P(X(t) = n) for a new customer (see the file header). */
+double
+clv_pnbd_pmf(const double *p, int n, double t)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+	double		lc,
+				alive,
+				lt,
+				lo,
+				li;
+	PmfCtx		c;
+
+	if (n < 0)
+		return 0.0;
+	if (!(t > 0.0))
+		return n == 0 ? 1.0 : 0.0;
+	lc = clv_lgamma(r + n) - clv_lgamma(r) - clv_lgamma(n + 1.0);
+	lt = log(t);
+	alive = exp(lc - r * log1p(t / al) + n * (lt - log(al + t))
+				- s * log1p(t / be));
+	c.n = n;
+	c.rn = r + n;
+	c.s1 = s + 1.0;
+	c.la = log(al);
+	c.lb = log(be);
+	lo = fmin(lt, fmin(c.la, c.lb)) - 50.0 / (n + 1.0) - 50.0;
+	li = clv_quad_logint(pmf_phi, &c, lo, lt, 2.0 / sqrt(n + r + s + 1.0), 2.0,
+						 0, NULL);
+	return alive + exp(lc + r * c.la + log(s) + s * c.lb + li);
+}
+
+typedef struct PnbdCond
+{
+	const double *p;
+	double		pa;
+	double		x;
+	double		T;
+} PnbdCond;
+
+/* E[Y(t) | history] with P(alive) cached. */
+static double
+pnbd_cond_fn(double t, void *vctx)
+{
+	PnbdCond   *c = (PnbdCond *) vctx;
+	const double *p = c->p;
+
+	if (!(t > 0.0))
+		return 0.0;
+	return c->pa * (p[0] + c->x) * (p[3] + c->T) / (p[1] + c->T)
+		* one_minus_pow_over(p[2] - 1.0, -log1p(t / (p[3] + c->T)));
+}
+
+/* Discounted expected purchases in (T, T+H] (notes §7, by parts). */
+double
+clv_pnbd_discounted_purchases(const double *p, double x, double tx,
+							  double T, double H, double delta)
+{
+	PnbdCond	c;
+
+	if (delta == 0.0)
+		return clv_pnbd_expected_conditional(p, x, tx, T, H);
+	c.p = p;
+	c.pa = clv_pnbd_p_alive(p, x, tx, T);
+	c.x = x;
+	c.T = T;
+	return clv_discounted(pnbd_cond_fn, &c, p[3] + T, H, delta);
+}
+
+/* ---- fit ---- */
+
+typedef struct PnbdData
+{
+	const ClvHistory *rows;		/* canonical rows, times already scaled */
+	size_t		n;
+	double		wsum;
+	size_t	   *pair;			/* row -> index of its distinct (x, T) */
+	double	   *px;				/* x of each distinct (x, T) */
+	double	   *pT;				/* T of each distinct (x, T) */
+	size_t		npair;
+	double	   *f2;				/* per pair: ln 2F1 at z2 and 3 partials */
+} PnbdData;
+
+typedef struct PairKey
+{
+	double		x;
+	double		T;
+	size_t		row;
+} PairKey;
+
+/* qsort order of (x, T, row): total, so the pair numbering is deterministic. */
+static int
+cmp_pair(const void *pa, const void *pb)
+{
+	const PairKey *a = pa,
+			   *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->T != b->T)
+		return a->T < b->T ? -1 : 1;
+	return (a->row > b->row) - (a->row < b->row);
+}
+
+/* Number the distinct (x, T) of the rows; false on OOM. */
+static bool
+pnbd_pairs(PnbdData *d)
+{
+	PairKey    *k = malloc(d->n * sizeof(PairKey));
+	size_t		i,
+				m = 0;
+
+	d->pair = malloc(d->n * sizeof(size_t));
+	d->px = malloc(d->n * sizeof(double));
+	d->pT = malloc(d->n * sizeof(double));
+	d->f2 = malloc(4 * d->n * sizeof(double));
+	if (!k || !d->pair || !d->px || !d->pT || !d->f2)
+	{
+		free(k);
+		return false;
+	}
+	for (i = 0; i < d->n; i++)
+	{
+		k[i].x = d->rows[i].x;
+		k[i].T = d->rows[i].T;
+		k[i].row = i;
+	}
+	qsort(k, d->n, sizeof(PairKey), cmp_pair);
+	for (i = 0; i < d->n; i++)
+	{
+		if (m == 0 || k[i].x != d->px[m - 1] || k[i].T != d->pT[m - 1])
+		{
+			d->px[m] = k[i].x;
+			d->pT[m] = k[i].T;
+			m++;
+		}
+		d->pair[k[i].row] = m - 1;
+	}
+	d->npair = m;
+	free(k);
+	return true;
+}
+
+/* Mean negative log-likelihood and its gradient on ln(r, alpha, s, beta). */
+static double
+pnbd_objective(const double *th, double *grad, void *vctx)
+{
+	PnbdData   *d = (PnbdData *) vctx;
+	double		p[4],
+				f = 0.0,
+				g[4] = {0, 0, 0, 0},
+				gr[4],
+				lgr0,
+				psr0 = 0.0,
+				xprev = -1.0,
+				txprev = -1.0,
+				f1cache[4];
+	size_t		i;
+	int			j;
+	PnbdLogs	lg;
+
+	for (j = 0; j < 4; j++)
+	{
+		p[j] = exp(th[j]);
+		if (!(p[j] > 0.0) || !isfinite(p[j]))
+			return INFINITY;
+	}
+	lg.lal = log(p[1]);
+	lg.lbe = log(p[3]);
+	lg.ls = log(p[2]);
+	lg.lrho = lg.lrx = lg.lgr = lg.psr = 0.0;
+	lgr0 = clv_lgamma(p[0]);
+	if (grad)
+		psr0 = clv_digamma(p[0]);
+	if (d->f2)
+		for (i = 0; i < d->npair; i++)
+		{
+			double		x = d->px[i],
+						T = d->pT[i],
+						rho = p[0] + p[2] + x;
+			double	   *o = d->f2 + 4 * i;
+
+			/* same branch and arguments as u2 in pnbd_row */
+			if (p[1] >= p[3])
+				o[0] = clv_hyp2f1_pnbd_log(rho, p[2], (p[1] - p[3]) / (p[1] + T),
+										   (p[3] + T) / (p[1] + T),
+										   grad ? o + 1 : NULL);
+			else
+				o[0] = clv_hyp2f1_pnbd_log(rho, p[0] + x + 1.0,
+										   (p[3] - p[1]) / (p[3] + T),
+										   (p[1] + T) / (p[3] + T),
+										   grad ? o + 1 : NULL);
+		}
+	for (i = 0; i < d->n; i++)
+	{
+		const ClvHistory *h = &d->rows[i];
+		double		ll;
+		bool		same = h->x == xprev && h->tx == txprev;
+
+		if (h->x != xprev)
+		{
+			lg.lgr = clv_lgamma(p[0] + h->x) - lgr0;
+			if (grad)
+				lg.psr = clv_digamma(p[0] + h->x) - psr0;
+			lg.lrho = log(p[0] + p[2] + h->x);
+			lg.lrx = log(p[0] + h->x);
+			xprev = h->x;
+		}
+		/* rows are sorted by (x, tx, T): equal (x, tx) are consecutive */
+		ll = pnbd_row(p, h->x, h->tx, h->T, &lg, grad ? gr : NULL,
+					  f1cache, same, d->f2 ? d->f2 + 4 * d->pair[i] : NULL);
+		txprev = h->tx;
+		f -= h->weight * ll;
+		if (grad)
+			for (j = 0; j < 4; j++)
+				g[j] -= h->weight * gr[j];
+	}
+	if (grad)
+		for (j = 0; j < 4; j++)
+			grad[j] = g[j] * p[j] / d->wsum;
+	return f / d->wsum;
+}
+
+/* Maximum-likelihood fit on compressed histories (notes §0). */
+void
+clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
+{
+	static const double starts0[3][4] = {
+		{1.0, 1.0, 1.0, 1.0}, {0.5, 0.3, 0.5, 0.3}, {2.0, 5.0, 2.0, 5.0}
+	};
+	double		starts[12],
+				th[4],
+				se[4],
+				fval,
+				scale = 0.0,
+				ll = 0.0;
+	ClvHistory *cr;
+	PnbdData	d;
+	size_t		n,
+				i;
+	int			j,
+				k;
+
+	fit->nparams = 4;
+	fit->iterations = 0;
+	fit->converged = false;
+	for (j = 0; j < 4; j++)
+	{
+		fit->params[j] = starts0[0][j];
+		fit->se[j] = NAN;
+	}
+	fit->log_likelihood = 0.0;	/* empty input: the sum over no customers */
+	cr = clv_rows_canonical(rows, nrows, &n);
+	if (!cr)
+		return;
+	for (i = 0; i < n; i++)
+		scale = fmax(scale, cr[i].T);
+	if (!(scale > 0.0))
+		scale = 1.0;
+	d.wsum = 0.0;
+	for (i = 0; i < n; i++)
+	{
+		cr[i].tx /= scale;
+		cr[i].T /= scale;
+		d.wsum += cr[i].weight;
+	}
+	d.rows = cr;
+	d.n = n;
+	if (!pnbd_pairs(&d))
+	{
+		/* out of memory for the cache: evaluate without it */
+		free(d.pair);
+		free(d.px);
+		free(d.pT);
+		free(d.f2);
+		d.pair = NULL;
+		d.px = d.pT = d.f2 = NULL;
+	}
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < 4; j++)
+			starts[4 * k + j] = log(starts0[k][j]);
+	fit->converged = clv_minimise(pnbd_objective, &d, 4, starts, 3, false, 1e-9,
+								  th, &fval, &fit->iterations);
+	clv_hessian_se(pnbd_objective, &d, 4, th, d.wsum, true, se);
+	for (j = 0; j < 4; j++)
+	{
+		fit->params[j] = exp(th[j]);
+		fit->se[j] = fit->params[j] * se[j];
+	}
+	fit->params[1] *= scale;
+	fit->se[1] *= scale;
+	fit->params[3] *= scale;
+	fit->se[3] *= scale;
+	for (i = 0; i < n; i++)
+		ll += cr[i].weight * clv_pnbd_loglik(fit->params, cr[i].x,
+											 cr[i].tx * scale, cr[i].T * scale);
+	fit->log_likelihood = ll;
+	if (!isfinite(ll))
+		fit->converged = false;
+	/* without any repeat purchase the MLE does not exist (sup at r -> 0) */
+	if (cr[n - 1].x <= 0.0)
+		fit->converged = false;
+	free(d.pair);
+	free(d.px);
+	free(d.pT);
+	free(d.f2);
+	free(cr);
+}

@@ -1,0 +1,400 @@
+/*
+ * purchase_summary.c — the crm.purchase_summary aggregate: one customer's
+ * orders reduced to the (frequency, recency, tenure, monetary value) history
+ * that the CLV models take (Fader, Hardie & Lee 2005 conventions).
+ *
+ *   purchases after observation_end are ignored;
+ *   purchases on the same calendar day (session time zone) are one purchase;
+ *   frequency      = distinct purchase days - 1 (repeat purchases);
+ *   recency        = last - first purchase day, in time_unit;
+ *   tenure         = observation_end's day - first purchase day, in time_unit;
+ *   monetary_value = spend on the repeat days / frequency (0 when frequency = 0).
+ *
+ * State: the first and last purchase, the distinct days seen (a small array,
+ * deduplicated at the end) and compensated sums of the revenue and of the
+ * first day's revenue, so that the result does not depend on row order.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "clv_sql.h"
+#include "customer_map.h"
+#include "double_double.h"
+#include "period_bucket.h"
+#include "sql_util.h"
+
+static const char *const AGGREGATE = "crm.purchase_summary";
+
+#define SUMMARY_STATE_MAGIC		0x43525053	/* "CRPS" */
+#define SUMMARY_STATE_VERSION	1
+#define INLINE_DAYS				4
+
+typedef struct SummaryState
+{
+	bool		numeric_amounts;
+	bool		have_end;		/* observation_end and time_unit recorded */
+	TimestampTz observation_end;
+	double		unit_days;		/* time_unit in days */
+	int32		end_day;
+	int64		orders;			/* orders on or before observation_end */
+	TimestampTz first_purchase;
+	TimestampTz last_purchase;
+	int32		first_day;
+	DoubleDouble revenue;
+	DoubleDouble first_day_revenue;
+	int32		ndays;			/* days appended (may repeat until final) */
+	int32		capacity;
+	int32	   *days;			/* points at inline_days or a palloc'd array */
+	int32		inline_days[INLINE_DAYS];
+	PeriodBucketer bucketer;
+} SummaryState;
+
+enum
+{
+	PS_FREQUENCY, PS_RECENCY, PS_TENURE, PS_MONETARY, PS_ORDERS, PS_REVENUE,
+	PS_FIRST_PURCHASE, PS_LAST_PURCHASE, PS_NCOLUMNS
+};
+
+static SummaryState *
+summary_state_create(MemoryContext context)
+{
+	SummaryState *state = MemoryContextAllocZero(context, sizeof(SummaryState));
+
+	state->days = state->inline_days;
+	state->capacity = INLINE_DAYS;
+	crm_period_bucketer_init(&state->bucketer, PERIOD_DAY);
+	return state;
+}
+
+/* time_unit in days, as EXTRACT(epoch FROM time_unit) / 86400 counts it; 22023 unless > 0. */
+double
+crm_time_unit_days(const Interval *unit, const char *function)
+{
+	double		days = (unit->month / MONTHS_PER_YEAR) * DAYS_PER_YEAR +
+		(unit->month % MONTHS_PER_YEAR) * (double) DAYS_PER_MONTH +
+		unit->day + (double) unit->time / (double) USECS_PER_DAY;
+
+	if (!(days > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: time_unit must be a positive interval, got %s", function,
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(unit))))));
+	return days;
+}
+
+/* Appends a purchase day unless it repeats the previous one. */
+static void
+summary_add_day(SummaryState *state, int32 day, MemoryContext context)
+{
+	if (state->ndays > 0 && state->days[state->ndays - 1] == day)
+		return;
+	if (state->ndays == state->capacity)
+	{
+		int32		capacity = state->capacity * 2;
+		int32	   *days = MemoryContextAlloc(context, sizeof(int32) * capacity);
+
+		memcpy(days, state->days, sizeof(int32) * state->ndays);
+		if (state->days != state->inline_days)
+			pfree(state->days);
+		state->days = days;
+		state->capacity = capacity;
+	}
+	state->days[state->ndays++] = day;
+}
+
+/* Folds one order (already known to be in the observation window) into the state. */
+static void
+summary_add_order(SummaryState *state, TimestampTz at, int32 day, DoubleDouble amount,
+				  MemoryContext context)
+{
+	if (state->orders == 0 || day < state->first_day)
+	{
+		state->first_day = day;
+		state->first_day_revenue = amount;
+	}
+	else if (day == state->first_day)
+		state->first_day_revenue = dd_add(state->first_day_revenue, amount);
+	if (state->orders == 0 || at < state->first_purchase)
+		state->first_purchase = at;
+	if (state->orders == 0 || at > state->last_purchase)
+		state->last_purchase = at;
+	state->revenue = dd_add(state->revenue, amount);
+	state->orders++;
+	summary_add_day(state, day, context);
+}
+
+/* Records observation_end and time_unit, insisting that every row of the group passes the same. */
+static void
+summary_set_window(SummaryState *state, TimestampTz end, double unit_days)
+{
+	if (!state->have_end)
+	{
+		if (TIMESTAMP_NOT_FINITE(end))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+					 errmsg("%s: observation_end must be finite", AGGREGATE)));
+		state->observation_end = end;
+		state->unit_days = unit_days;
+		state->end_day = crm_period_index(&state->bucketer, end, AGGREGATE);
+		state->have_end = true;
+	}
+	else if (end != state->observation_end || unit_days != state->unit_days)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: observation_end and time_unit must be the same in every row of a group",
+						AGGREGATE)));
+}
+
+PG_FUNCTION_INFO_V1(crm_purchase_summary_transfn);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_combine);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_serialize);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_deserialize);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_final);
+
+/*
+ * purchase_summary_transfn(internal, purchased_at timestamptz, amount float8|numeric,
+ *                          observation_end timestamptz [, time_unit interval])
+ */
+Datum
+crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	SummaryState *state = PG_ARGISNULL(0) ? NULL : (SummaryState *) PG_GETARG_POINTER(0);
+	TimestampTz at;
+	double		amount;
+	double		unit_days = 1.0;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "%s called in non-aggregate context", "purchase_summary_transfn");
+	if (state == NULL)
+	{
+		state = summary_state_create(aggcontext);
+		state->numeric_amounts = get_fn_expr_argtype(fcinfo->flinfo, 2) == NUMERICOID;
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
+		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
+		PG_RETURN_POINTER(state);
+
+	if (PG_NARGS() > 4)
+	{
+		/* parsed once per group: the same interval arrives on every row */
+		if (!state->have_end)
+			unit_days = crm_time_unit_days(PG_GETARG_INTERVAL_P(4), AGGREGATE);
+		else
+			unit_days = state->unit_days;
+	}
+	summary_set_window(state, PG_GETARG_TIMESTAMPTZ(3), unit_days);
+
+	at = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+				 errmsg("%s: purchased_at must be finite, got %s", AGGREGATE,
+						TIMESTAMP_IS_NOBEGIN(at) ? "-infinity" : "infinity")));
+	amount = state->numeric_amounts
+		? crm_numeric_to_double(PG_GETARG_DATUM(2), AGGREGATE, "amount") : PG_GETARG_FLOAT8(2);
+	crm_check_finite(amount, AGGREGATE, "amount");
+	if (at > state->observation_end)
+		PG_RETURN_POINTER(state);
+
+	summary_add_order(state, at, crm_period_index(&state->bucketer, at, AGGREGATE),
+					  dd_from(amount), aggcontext);
+	if (!isfinite(state->revenue.hi))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s: the revenue overflowed", AGGREGATE)));
+	PG_RETURN_POINTER(state);
+}
+
+/* purchase_summary_combine(internal, internal) */
+Datum
+crm_purchase_summary_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	SummaryState *a = PG_ARGISNULL(0) ? NULL : (SummaryState *) PG_GETARG_POINTER(0);
+	SummaryState *b = PG_ARGISNULL(1) ? NULL : (SummaryState *) PG_GETARG_POINTER(1);
+	int32		i;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "%s called in non-aggregate context", "purchase_summary_combine");
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+	{
+		a = summary_state_create(aggcontext);
+		a->numeric_amounts = b->numeric_amounts;
+	}
+	if (b->have_end)
+		summary_set_window(a, b->observation_end, b->unit_days);
+	if (b->orders == 0)
+		PG_RETURN_POINTER(a);
+
+	if (a->orders == 0 || b->first_day < a->first_day)
+	{
+		a->first_day = b->first_day;
+		a->first_day_revenue = b->first_day_revenue;
+	}
+	else if (b->first_day == a->first_day)
+		a->first_day_revenue = dd_add(a->first_day_revenue, b->first_day_revenue);
+	if (a->orders == 0 || b->first_purchase < a->first_purchase)
+		a->first_purchase = b->first_purchase;
+	if (a->orders == 0 || b->last_purchase > a->last_purchase)
+		a->last_purchase = b->last_purchase;
+	a->revenue = dd_add(a->revenue, b->revenue);
+	a->orders += b->orders;
+	for (i = 0; i < b->ndays; i++)
+		summary_add_day(a, b->days[i], aggcontext);
+	PG_RETURN_POINTER(a);
+}
+
+/* purchase_summary_serialize(internal) returns bytea */
+Datum
+crm_purchase_summary_serialize(PG_FUNCTION_ARGS)
+{
+	SummaryState *state = (SummaryState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int32		i;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, SUMMARY_STATE_MAGIC);
+	pq_sendbyte(&buf, SUMMARY_STATE_VERSION);
+	pq_sendbyte(&buf, state->numeric_amounts ? 1 : 0);
+	pq_sendbyte(&buf, state->have_end ? 1 : 0);
+	pq_sendint64(&buf, state->observation_end);
+	pq_sendfloat8(&buf, state->unit_days);
+	pq_sendint64(&buf, state->orders);
+	pq_sendint64(&buf, state->first_purchase);
+	pq_sendint64(&buf, state->last_purchase);
+	pq_sendfloat8(&buf, state->revenue.hi);
+	pq_sendfloat8(&buf, state->revenue.lo);
+	pq_sendfloat8(&buf, state->first_day_revenue.hi);
+	pq_sendfloat8(&buf, state->first_day_revenue.lo);
+	pq_sendint32(&buf, state->first_day);
+	pq_sendint32(&buf, state->ndays);
+	for (i = 0; i < state->ndays; i++)
+		pq_sendint32(&buf, state->days[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* purchase_summary_deserialize(bytea, internal) returns internal; validates every byte */
+Datum
+crm_purchase_summary_deserialize(PG_FUNCTION_ARGS)
+{
+	StateReader r;
+	SummaryState *state = summary_state_create(CurrentMemoryContext);
+	bool		have_end;
+	TimestampTz end;
+	double		unit_days;
+	int32		ndays;
+	int32		i;
+
+	state_reader_init(&r, PG_GETARG_BYTEA_PP(0), AGGREGATE);
+	if (state_read_u32(&r) != SUMMARY_STATE_MAGIC || state_read_u8(&r) != SUMMARY_STATE_VERSION)
+		crm_state_invalid(AGGREGATE, "Unknown state format or version.");
+	state->numeric_amounts = state_read_u8(&r) != 0;
+	have_end = state_read_u8(&r) != 0;
+	end = state_read_i64(&r);
+	unit_days = state_read_f8(&r);
+	if (have_end)
+	{
+		if (!(unit_days > 0) || !isfinite(unit_days))
+			crm_state_invalid(AGGREGATE, "The time unit is not positive.");
+		summary_set_window(state, end, unit_days);
+	}
+	state->orders = state_read_i64(&r);
+	state->first_purchase = state_read_i64(&r);
+	state->last_purchase = state_read_i64(&r);
+	state->revenue.hi = state_read_f8(&r);
+	state->revenue.lo = state_read_f8(&r);
+	state->first_day_revenue.hi = state_read_f8(&r);
+	state->first_day_revenue.lo = state_read_f8(&r);
+	state->first_day = (int32) state_read_u32(&r);
+	ndays = (int32) state_read_u32(&r);
+	if (ndays < 0 || ndays > state->orders || (state->orders > 0) != (ndays > 0) ||
+		(state->orders > 0 && !have_end))
+		crm_state_invalid(AGGREGATE, "The day count does not match the order count.");
+	for (i = 0; i < ndays; i++)
+	{
+		int32		day = (int32) state_read_u32(&r);
+
+		if (day < state->first_day || (have_end && day > state->end_day))
+			crm_state_invalid(AGGREGATE, "A purchase day lies outside the observation window.");
+		summary_add_day(state, day, CurrentMemoryContext);
+	}
+	state_reader_finish(&r);
+	if (!isfinite(state->revenue.hi) || !isfinite(state->revenue.lo) ||
+		!isfinite(state->first_day_revenue.hi) || !isfinite(state->first_day_revenue.lo) ||
+		(state->orders > 0 && (state->first_purchase > state->last_purchase ||
+							   state->last_purchase > state->observation_end)))
+		crm_state_invalid(AGGREGATE, "The state holds inconsistent values.");
+	PG_RETURN_POINTER(state);
+}
+
+static int
+compare_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* purchase_summary_final(internal) returns crm.purchase_summary */
+Datum
+crm_purchase_summary_final(PG_FUNCTION_ARGS)
+{
+	SummaryState *state = PG_ARGISNULL(0) ? NULL : (SummaryState *) PG_GETARG_POINTER(0);
+	TupleDesc	tupdesc;
+	Datum		values[PS_NCOLUMNS];
+	bool		nulls[PS_NCOLUMNS];
+	int32		distinct = 0;
+	int32		last_day;
+	int32		i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "%s: the result type is not composite", AGGREGATE);
+	tupdesc = BlessTupleDesc(tupdesc);
+	memset(nulls, true, sizeof(nulls));
+	values[PS_ORDERS] = Int64GetDatum(state ? state->orders : 0);
+	values[PS_REVENUE] = Float8GetDatum(0.0);
+	nulls[PS_ORDERS] = nulls[PS_REVENUE] = false;
+
+	if (state != NULL && state->orders > 0)
+	{
+		double		revenue = dd_normalize(state->revenue.hi, state->revenue.lo).hi;
+		DoubleDouble repeat = dd_sub(state->revenue, state->first_day_revenue);
+
+		/* distinct days, counted on a sorted copy (the state stays usable) */
+		int32	   *days = palloc(sizeof(int32) * state->ndays);
+
+		memcpy(days, state->days, sizeof(int32) * state->ndays);
+		qsort(days, state->ndays, sizeof(int32), compare_int32);
+		for (i = 0; i < state->ndays; i++)
+			if (i == 0 || days[i] != days[i - 1])
+				distinct++;
+		last_day = days[state->ndays - 1];
+		pfree(days);
+
+		values[PS_FREQUENCY] = Int32GetDatum(distinct - 1);
+		values[PS_RECENCY] = Float8GetDatum((last_day - state->first_day) / state->unit_days);
+		values[PS_TENURE] = Float8GetDatum((state->end_day - state->first_day) / state->unit_days);
+		values[PS_MONETARY] = Float8GetDatum(distinct > 1 ? dd_normalize(repeat.hi, repeat.lo).hi / (distinct - 1) : 0.0);
+		values[PS_REVENUE] = Float8GetDatum(revenue);
+		values[PS_FIRST_PURCHASE] = TimestampTzGetDatum(state->first_purchase);
+		values[PS_LAST_PURCHASE] = TimestampTzGetDatum(state->last_purchase);
+		for (i = 0; i < PS_NCOLUMNS; i++)
+			nulls[i] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

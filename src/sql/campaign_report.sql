@@ -1,0 +1,364 @@
+
+-- Campaign incrementality: the user's orders registered as a source (nothing
+-- is imported), the per-campaign report against the control group, and the
+-- BI view with the message funnel.
+
+CREATE TABLE @extschema@.sources (
+	kind text PRIMARY KEY CHECK (kind IN ('orders', 'customers')),
+	relation regclass NOT NULL,
+	customer_column name NOT NULL,
+	customer_type regtype NOT NULL,
+	time_column name,
+	amount_column name,
+	time_zone_column name,
+	birthday_column name,
+	consent_column name,
+	registered_by regrole NOT NULL,
+	registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CHECK (kind <> 'orders' OR (time_column IS NOT NULL AND amount_column IS NOT NULL))
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
+COMMENT ON TABLE @extschema@.sources IS
+  'The user''s own tables the reports read (crm.register_source): orders and, optionally, customers';
+
+-- _source_column(relation, column, role, allowed types, what): the column's type; 42703 when it is
+-- missing, 42804 when its type is not allowed, 42501 when the role may not read it.
+CREATE FUNCTION @extschema@._check_source_column(relation regclass, col name, reader regrole,
+	allowed regtype[], what text)
+RETURNS regtype
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	typ regtype;
+BEGIN
+	SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+	WHERE a.attrelid = relation AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'column "%" of relation % does not exist', col, relation
+			USING ERRCODE = 'undefined_column', HINT = format('Pass the name of the %s column.', what);
+	END IF;
+	IF NOT typ = ANY (allowed) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be the % column', col, relation, typ, what
+			USING ERRCODE = 'datatype_mismatch', DETAIL = format('Allowed types: %s.', array_to_string(allowed, ', '));
+	END IF;
+	IF NOT has_column_privilege(reader, relation, col, 'SELECT') THEN
+		RAISE EXCEPTION 'permission denied for column "%" of relation %', col, relation
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	RETURN typ;
+END $$;
+
+CREATE FUNCTION @extschema@.register_source(kind text, relation regclass,
+	customer_column name DEFAULT 'customer_id', time_column name DEFAULT NULL, amount_column name DEFAULT NULL,
+	time_zone_column name DEFAULT NULL, birthday_column name DEFAULT NULL, consent_column name DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	invoker regrole := @extschema@._invoker();
+	ids regtype[] := ARRAY['bigint', 'integer', 'smallint', 'text', 'character varying', 'uuid']::regtype[];
+	customer_type regtype;
+BEGIN
+	IF kind IS NULL OR kind NOT IN ('orders', 'customers') THEN
+		RAISE EXCEPTION 'crm.register_source: kind must be ''orders'' or ''customers'', got %', coalesce(quote_literal(kind), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF relation IS NULL OR customer_column IS NULL THEN
+		RAISE EXCEPTION 'crm.register_source: relation and customer_column must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF kind = 'orders' THEN
+		time_column := coalesce(time_column, 'purchased_at');
+		amount_column := coalesce(amount_column, 'amount');
+		PERFORM @extschema@._check_source_column(relation, time_column, invoker,
+			ARRAY['timestamp with time zone', 'timestamp without time zone', 'date']::regtype[], 'order time');
+		PERFORM @extschema@._check_source_column(relation, amount_column, invoker,
+			ARRAY['numeric', 'double precision', 'real', 'bigint', 'integer', 'smallint']::regtype[], 'order amount');
+		IF time_zone_column IS NOT NULL OR birthday_column IS NOT NULL OR consent_column IS NOT NULL THEN
+			RAISE EXCEPTION 'crm.register_source: time zone, birthday and consent columns belong to the customers source'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+	ELSE
+		IF time_column IS NOT NULL OR amount_column IS NOT NULL THEN
+			RAISE EXCEPTION 'crm.register_source: time and amount columns belong to the orders source'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF time_zone_column IS NOT NULL THEN
+			PERFORM @extschema@._check_source_column(relation, time_zone_column, invoker,
+				ARRAY['text', 'character varying']::regtype[], 'time zone');
+		END IF;
+		IF birthday_column IS NOT NULL THEN
+			PERFORM @extschema@._check_source_column(relation, birthday_column, invoker,
+				ARRAY['date']::regtype[], 'birthday');
+		END IF;
+		IF consent_column IS NOT NULL THEN
+			PERFORM @extschema@._check_source_column(relation, consent_column, invoker,
+				ARRAY['boolean']::regtype[], 'consent');
+		END IF;
+	END IF;
+	customer_type := @extschema@._check_source_column(relation, customer_column, invoker, ids, 'customer id');
+	INSERT INTO @extschema@.sources AS s (kind, relation, customer_column, customer_type, time_column, amount_column,
+	                                      time_zone_column, birthday_column, consent_column, registered_by)
+	VALUES (kind, relation, customer_column, customer_type, time_column, amount_column,
+	        time_zone_column, birthday_column, consent_column, invoker)
+	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE
+	SET relation = excluded.relation, customer_column = excluded.customer_column,
+	    customer_type = excluded.customer_type, time_column = excluded.time_column,
+	    amount_column = excluded.amount_column, time_zone_column = excluded.time_zone_column,
+	    birthday_column = excluded.birthday_column, consent_column = excluded.consent_column,
+	    registered_by = excluded.registered_by, registered_at = pg_catalog.now();
+END $$;
+COMMENT ON FUNCTION @extschema@.register_source(text, regclass, name, name, name, name, name, name) IS
+  'Registers the user''s orders (customer, time, amount) or customers (time zone, birthday, consent) table';
+
+CREATE TYPE @extschema@.campaign_report_result AS (
+	campaign text,
+	attribution_window interval,
+	customers_treatment bigint,       -- matured entries (would-send time + window in the past)
+	customers_control bigint,
+	entries_pending bigint,           -- entries whose window is still open, not counted yet
+	converters_treatment bigint,
+	converters_control bigint,
+	conversion_rate_treatment float8,
+	conversion_rate_control float8,
+	conversion_uplift float8,
+	conversion_uplift_ci_low float8,
+	conversion_uplift_ci_high float8,
+	conversion_p_value float8,
+	revenue_treatment float8,
+	revenue_control float8,
+	revenue_per_customer_treatment float8,
+	revenue_per_customer_control float8,
+	revenue_uplift float8,            -- per customer, CUPED-adjusted
+	revenue_uplift_ci_low float8,
+	revenue_uplift_ci_high float8,
+	revenue_lift float8,              -- relative to the control's unadjusted revenue per customer
+	revenue_p_value float8,
+	incremental_revenue float8,
+	incremental_revenue_ci_low float8,
+	incremental_revenue_ci_high float8,
+	cuped_variance_reduction float8,
+	srm_p_value float8,
+	always_valid_p_value float8,
+	sequential_ci_low float8,
+	sequential_ci_high float8,
+	verdict text,
+	purchases_from_mailings_last_touch bigint,
+	revenue_from_mailings_last_touch float8,
+	revenue_share_last_touch float8
+);
+
+-- The orders source, or 55000 with a hint.
+CREATE FUNCTION @extschema@._orders_source()
+RETURNS @extschema@.sources
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s @extschema@.sources;
+BEGIN
+	SELECT * INTO s FROM @extschema@.sources WHERE kind = 'orders';
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no orders source is registered'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      HINT = 'Call crm.register_source(''orders'', ''your_orders''::regclass, ''customer_id'', ''purchased_at'', ''amount'').';
+	END IF;
+	RETURN s;
+END $$;
+
+CREATE FUNCTION @extschema@.campaign_report(campaign text, attribution_window interval DEFAULT '7 days',
+	pre_period interval DEFAULT NULL, mixture_sd float8 DEFAULT NULL, confidence float8 DEFAULT 0.95)
+RETURNS @extschema@.campaign_report_result
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	c record;
+	stats record;
+	src @extschema@.sources := @extschema@._orders_source();
+	r @extschema@.campaign_report_result;
+	conv @extschema@.ztest_result;
+	rev @extschema@.ttest_result;
+	cuped @extschema@.ttest_cuped_result;
+	seq @extschema@.sequential_result;
+	pending bigint;
+	rev_t float8;
+	rev_c float8;
+	tau float8;
+	min_n bigint := coalesce(nullif(current_setting('crm_marketing.min_sample_size', true), '')::bigint, 1000);
+	orders_sql text;
+BEGIN
+	SELECT * INTO c FROM @extschema@.campaigns WHERE name = campaign;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign USING ERRCODE = 'undefined_object';
+	END IF;
+	IF attribution_window IS NULL OR attribution_window <= interval '0' THEN
+		RAISE EXCEPTION 'crm.campaign_report: attribution_window must be a positive interval, got %',
+			coalesce(attribution_window::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	pre_period := coalesce(pre_period, attribution_window);
+	IF pre_period < interval '0' THEN
+		RAISE EXCEPTION 'crm.campaign_report: pre_period must not be negative, got %', pre_period
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF confidence IS NULL OR NOT (confidence > 0 AND confidence < 1) THEN
+		RAISE EXCEPTION 'crm.campaign_report: confidence must be between 0 and 1, got %', coalesce(confidence::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	-- the orders, as (customer, at, amount) under the source's own column names, quoted
+	orders_sql := format('SELECT %I AS customer, %I::timestamptz AS at, %I::float8 AS amount FROM %s',
+	                     src.customer_column, src.time_column, src.amount_column, src.relation);
+
+	-- one row per matured entry: conversions in [would_send_at, + window), pre-period revenue before it
+	EXECUTE format($q$
+		WITH e AS (
+			SELECT entry_id, customer_id::%1$s AS customer, arm = 'treatment' AS treated, would_send_at AS t0
+			FROM @extschema@.campaign_entries
+			WHERE campaign_id = $1 AND would_send_at + $2 <= pg_catalog.now()
+		), outcome AS (
+			SELECT e.treated,
+			       count(o.at) FILTER (WHERE o.at >= e.t0) > 0 AS converted,
+			       coalesce(sum(o.amount) FILTER (WHERE o.at >= e.t0), 0) AS revenue,
+			       coalesce(sum(o.amount) FILTER (WHERE o.at < e.t0), 0) AS pre_revenue
+			FROM e LEFT JOIN (%2$s) o ON o.customer = e.customer AND o.at >= e.t0 - $3 AND o.at < e.t0 + $2
+			GROUP BY e.entry_id, e.treated
+		)
+		SELECT @extschema@.uplift_ztest(treated, converted, $4) AS conv,
+		       @extschema@.uplift_ttest(treated, revenue, $4) AS rev,
+		       @extschema@.uplift_ttest_cuped(treated, revenue, pre_revenue, $4) AS cuped,
+		       coalesce(sum(revenue) FILTER (WHERE treated), 0) AS rev_t,
+		       coalesce(sum(revenue) FILTER (WHERE NOT treated), 0) AS rev_c
+		FROM outcome$q$, src.customer_type, orders_sql)
+	INTO stats
+	USING c.campaign_id, attribution_window, pre_period, confidence;
+	conv := stats.conv;
+	rev := stats.rev;
+	cuped := stats.cuped;
+	rev_t := stats.rev_t;
+	rev_c := stats.rev_c;
+
+	SELECT count(*) INTO pending FROM @extschema@.campaign_entries
+	WHERE campaign_id = c.campaign_id AND would_send_at + attribution_window > pg_catalog.now();
+
+	r.campaign := c.name;
+	r.attribution_window := attribution_window;
+	r.customers_treatment := conv.n_treatment;
+	r.customers_control := conv.n_control;
+	r.entries_pending := pending;
+	r.converters_treatment := conv.conversions_treatment;
+	r.converters_control := conv.conversions_control;
+	r.conversion_rate_treatment := conv.rate_treatment;
+	r.conversion_rate_control := conv.rate_control;
+	r.conversion_uplift := conv.uplift;
+	r.conversion_uplift_ci_low := conv.uplift_ci_low;
+	r.conversion_uplift_ci_high := conv.uplift_ci_high;
+	r.conversion_p_value := conv.p_value;
+	r.revenue_treatment := rev_t;
+	r.revenue_control := rev_c;
+	r.revenue_per_customer_treatment := rev.mean_treatment;
+	r.revenue_per_customer_control := rev.mean_control;
+	r.revenue_uplift := cuped.uplift;
+	r.revenue_uplift_ci_low := cuped.uplift_ci_low;
+	r.revenue_uplift_ci_high := cuped.uplift_ci_high;
+	r.revenue_lift := cuped.lift;
+	r.revenue_p_value := cuped.p_value;
+	r.incremental_revenue := cuped.incremental_total;
+	r.incremental_revenue_ci_low := cuped.incremental_ci_low;
+	r.incremental_revenue_ci_high := cuped.incremental_ci_high;
+	r.cuped_variance_reduction := cuped.variance_reduction;
+	IF c.holdout_percent > 0 AND conv.n_treatment + conv.n_control > 0 THEN
+		r.srm_p_value := @extschema@.srm_test(conv.n_treatment, conv.n_control, 1 - c.holdout_percent / 100);
+	END IF;
+
+	-- sequential monitoring of the revenue uplift: mixture sd 10 % of the control's revenue per customer
+	tau := coalesce(mixture_sd, nullif(0.1 * abs(rev.mean_control), 0),
+	                nullif(0.1 * greatest(rev.sd_treatment, rev.sd_control), 0));
+	IF cuped.uplift IS NOT NULL AND tau IS NOT NULL THEN
+		seq := @extschema@.sequential_test(cuped.uplift,
+			cuped.sd_treatment ^ 2 / cuped.n_treatment + cuped.sd_control ^ 2 / cuped.n_control, tau ^ 2, confidence);
+		r.always_valid_p_value := seq.always_valid_p_value;
+		r.sequential_ci_low := seq.ci_low;
+		r.sequential_ci_high := seq.ci_high;
+	END IF;
+
+	r.verdict := CASE
+		WHEN r.srm_p_value < 0.001 THEN 'srm_failed'
+		WHEN coalesce(least(conv.n_treatment, conv.n_control), 0) < min_n OR r.always_valid_p_value IS NULL THEN 'too_small'
+		WHEN r.always_valid_p_value < 1 - confidence AND cuped.uplift > 0 THEN 'winner'
+		WHEN r.always_valid_p_value < 1 - confidence AND cuped.uplift < 0 THEN 'loser'
+		ELSE 'inconclusive' END;
+
+	-- last touch: orders of treated customers within the window after a message of this campaign was
+	-- sent, with no later message (of any campaign) sent to them before the order
+	EXECUTE format($q$
+		WITH touches AS (
+			SELECT ob.message_id, ob.campaign_id, ob.customer_id, min(de.reported_at) AS touched_at
+			FROM @extschema@.outbox ob JOIN @extschema@.delivery_events de USING (message_id)
+			WHERE de.status IN ('sent', 'delivered', 'opened', 'clicked')
+			  AND ob.customer_id IN (SELECT customer_id FROM @extschema@.outbox WHERE campaign_id = $1)
+			GROUP BY 1, 2, 3
+		), attributed AS (
+			SELECT o.amount
+			FROM touches m JOIN (%2$s) o ON o.customer = m.customer_id::%1$s
+			     AND o.at >= m.touched_at AND o.at < m.touched_at + $2
+			WHERE m.campaign_id = $1
+			  AND NOT EXISTS (SELECT 1 FROM touches later WHERE later.customer_id = m.customer_id
+			                  AND later.touched_at > m.touched_at AND later.touched_at <= o.at)
+		)
+		SELECT count(*), coalesce(sum(amount), 0) FROM attributed$q$, src.customer_type, orders_sql)
+	INTO r.purchases_from_mailings_last_touch, r.revenue_from_mailings_last_touch
+	USING c.campaign_id, attribution_window;
+
+	-- share of all revenue since the campaign's first would-send time or first message, the earlier
+	EXECUTE format($q$SELECT sum(amount) FROM (%s) o
+	                  WHERE o.at >= least((SELECT min(would_send_at) FROM @extschema@.campaign_entries WHERE campaign_id = $1),
+	                                      (SELECT min(de.reported_at) FROM @extschema@.outbox ob
+	                                       JOIN @extschema@.delivery_events de USING (message_id)
+	                                       WHERE ob.campaign_id = $1))$q$,
+	               orders_sql)
+	INTO rev_t USING c.campaign_id;
+	IF rev_t > 0 THEN
+		r.revenue_share_last_touch := r.revenue_from_mailings_last_touch / rev_t;
+	END IF;
+	RETURN r;
+END $$;
+COMMENT ON FUNCTION @extschema@.campaign_report(text, interval, interval, float8, float8) IS
+  'Incrementality of a campaign against its control group: conversion and revenue uplift, SRM, always-valid p, verdict';
+
+CREATE VIEW @extschema@.campaign_performance AS
+SELECT c.name AS campaign, c.channel, c.status, c.holdout_percent,
+       f.messages, f.sent, f.delivered, f.opened, f.clicked, f.bounced, f.unsubscribed,
+       f.delivered::float8 / nullif(f.sent, 0) AS delivery_rate,
+       f.opened::float8 / nullif(f.delivered, 0) AS open_rate,
+       f.clicked::float8 / nullif(f.delivered, 0) AS click_through_rate,
+       f.clicked::float8 / nullif(f.opened, 0) AS click_to_open_rate,
+       r.customers_treatment, r.customers_control,
+       r.converters_treatment AS conversions, r.conversion_rate_treatment, r.conversion_rate_control,
+       r.conversion_uplift, r.revenue_treatment AS revenue, r.revenue_uplift, r.revenue_uplift_ci_low,
+       r.revenue_uplift_ci_high, r.incremental_revenue, r.revenue_p_value, r.always_valid_p_value, r.srm_p_value,
+       r.verdict, r.purchases_from_mailings_last_touch, r.revenue_from_mailings_last_touch,
+       r.revenue_share_last_touch AS share_of_revenue
+FROM @extschema@.campaigns c
+CROSS JOIN LATERAL (
+	SELECT count(*) AS messages,
+	       count(*) FILTER (WHERE o.status IN ('sent', 'delivered', 'opened', 'clicked', 'bounced', 'unsubscribed')) AS sent,
+	       count(*) FILTER (WHERE o.status IN ('delivered', 'opened', 'clicked', 'unsubscribed')) AS delivered,
+	       count(*) FILTER (WHERE o.status IN ('opened', 'clicked')) AS opened,
+	       count(*) FILTER (WHERE o.status = 'clicked') AS clicked,
+	       count(*) FILTER (WHERE o.status = 'bounced') AS bounced,
+	       count(*) FILTER (WHERE o.status = 'unsubscribed') AS unsubscribed
+	FROM @extschema@.campaign_entries e JOIN @extschema@.outbox o ON o.message_id = e.message_id
+	WHERE e.campaign_id = c.campaign_id) f
+LEFT JOIN LATERAL (
+	SELECT * FROM @extschema@.campaign_report(c.name,
+		coalesce(nullif(pg_catalog.current_setting('crm_marketing.attribution_window', true), ''), '7d')::interval)
+	WHERE EXISTS (SELECT FROM @extschema@.sources WHERE kind = 'orders')) r ON true;
+COMMENT ON VIEW @extschema@.campaign_performance IS
+  'One row per campaign: message funnel, conversions and revenue against the control group, verdict';
+
+REVOKE EXECUTE ON FUNCTION
+	@extschema@.register_source(text, regclass, name, name, name, name, name, name)
+FROM PUBLIC;

@@ -1,0 +1,121 @@
+-- Benchmark of the CLV functions (make bench BENCH=clv): about 10M orders of
+-- 1M customers.  Summary vs the plain GROUP BY and vs the SQL that counts
+-- distinct purchase days; fit time vs distinct histories; scoring vs the
+-- floor (count(*) over the customers) and vs a trivial C scalar (abs).
+\set ON_ERROR_STOP on
+\pset footer off
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS crm_marketing;
+SET work_mem = '1GB';
+SET max_parallel_workers_per_gather = 0;
+SET timezone = 'UTC';
+
+\if :{?orders}
+\else
+\set orders 10000000
+\endif
+\echo Generating :orders orders of one customer in ten (purchase days over two years) ...
+DROP TABLE IF EXISTS clv_orders, clv_histories, clv_model;
+CREATE UNLOGGED TABLE clv_orders AS
+SELECT (i * 2654435761) % (:orders / 10) AS customer_id,
+       timestamptz '2023-01-01' + ((i * 40503) % (730 * 24 * 12)) * interval '5 minutes' AS purchased_at,
+       ((i * 69069) % 20000) / 100.0::float8 + 1 AS amount
+FROM generate_series(1::bigint, :orders) i;
+VACUUM ANALYZE clv_orders;
+
+\ir bench_lib.sql
+
+CREATE TEMP TABLE bench_times (family text, variant text, ms float8);
+INSERT INTO bench_times VALUES
+('summary', 'floor: count(purchased_at)', pg_temp.time_ms($q$SELECT count(purchased_at) FROM clv_orders$q$, 3)),
+('summary', 'crm.purchase_summary', pg_temp.time_ms($q$
+	SELECT count(s) FROM (SELECT crm.purchase_summary(purchased_at, amount, '2025-01-01', '1 week') AS s
+	                      FROM clv_orders GROUP BY customer_id) x$q$, 3)),
+('summary', 'GROUP BY count/min/max/sum', pg_temp.time_ms($q$
+	SELECT count(*) FROM (SELECT customer_id, count(*), min(purchased_at), max(purchased_at), sum(amount)
+	                      FROM clv_orders GROUP BY customer_id) x$q$, 3)),
+('summary', 'SQL with distinct purchase days', pg_temp.time_ms($q$
+	SELECT count(*) FROM (
+		SELECT customer_id, count(*) - 1 AS frequency, (max(day) - min(day)) / 7.0 AS recency,
+		       (date '2025-01-01' - min(day)) / 7.0 AS tenure,
+		       coalesce((sum(spend) - sum(spend) FILTER (WHERE day = first_day)) / nullif(count(*) - 1, 0), 0) AS monetary_value
+		FROM (SELECT customer_id, day, spend, min(day) OVER (PARTITION BY customer_id) AS first_day
+		      FROM (SELECT customer_id, purchased_at::date AS day, sum(amount) AS spend
+		            FROM clv_orders GROUP BY 1, 2) d) w
+		GROUP BY customer_id) x$q$, 3));
+
+CREATE UNLOGGED TABLE clv_histories AS
+SELECT customer_id, (crm.purchase_summary(purchased_at, amount, '2025-01-01', '1 week')).*
+FROM clv_orders GROUP BY customer_id;
+VACUUM ANALYZE clv_histories;
+
+\echo
+\echo 'Fit time vs the number of distinct histories (serial, median of 3 runs):'
+CREATE TEMP TABLE fit_times AS
+SELECT customers, unit, distinct_histories,
+       pg_temp.time_ms(format($q$SELECT crm.bgnbd_fit(frequency, round(recency * %s) / %s, round(tenure * %s) / %s)
+                                FROM clv_histories WHERE customer_id < %s$q$, k, k, k, k, customers), 3) AS bgnbd_ms,
+       pg_temp.time_ms(format($q$SELECT crm.pareto_nbd_fit(frequency, round(recency * %s) / %s, round(tenure * %s) / %s)
+                                FROM clv_histories WHERE customer_id < %s$q$, k, k, k, k, customers), 3) AS pareto_nbd_ms,
+       pg_temp.time_ms(format($q$SELECT crm.gamma_gamma_fit(frequency, monetary_value)
+                                FROM clv_histories WHERE customer_id < %s$q$, customers), 3) AS gamma_gamma_ms
+FROM (VALUES (10000, 'week', 1), (100000, 'week', 1), (1000000, 'week', 1), (1000000, 'day', 7)) v(customers, unit, k),
+     LATERAL (SELECT count(*) AS distinct_histories FROM (
+	          SELECT DISTINCT frequency, round(recency * k), round(tenure * k) FROM clv_histories
+	          WHERE customer_id < customers) d) d;
+SELECT customers, unit AS time_resolution, distinct_histories, round(bgnbd_ms) AS bgnbd_ms,
+       round(pareto_nbd_ms) AS pareto_nbd_ms, round(gamma_gamma_ms) AS gamma_gamma_ms_all_customers
+FROM fit_times ORDER BY customers, unit DESC;
+
+CREATE TABLE clv_model AS
+SELECT crm.bgnbd_fit(frequency, recency, tenure) AS bgnbd, crm.pareto_nbd_fit(frequency, recency, tenure) AS pnbd,
+       crm.gamma_gamma_fit(frequency, monetary_value) AS gg
+FROM clv_histories;
+SELECT (bgnbd).converged AS bgnbd_converged, (bgnbd).iterations AS bgnbd_iterations,
+       (pnbd).converged AS pnbd_converged, (pnbd).iterations AS pnbd_iterations,
+       (gg).converged AS gg_converged, (gg).iterations AS gg_iterations
+FROM clv_model;
+
+INSERT INTO bench_times VALUES
+('scoring', 'floor: count(*)', pg_temp.time_ms($q$SELECT count(*) FROM clv_histories$q$, 5)),
+('scoring', 'trivial C scalar: count(abs(recency))', pg_temp.time_ms($q$SELECT count(abs(recency)) FROM clv_histories$q$, 5)),
+('scoring', 'p_alive (BG/NBD)', pg_temp.time_ms($q$
+	SELECT count(crm.p_alive((SELECT bgnbd FROM clv_model), frequency, recency, tenure)) FROM clv_histories$q$, 5)),
+('scoring', 'expected_purchases 52 (BG/NBD)', pg_temp.time_ms($q$
+	SELECT count(crm.expected_purchases((SELECT bgnbd FROM clv_model), frequency, recency, tenure, 52)) FROM clv_histories$q$, 5)),
+('scoring', 'p_alive (Pareto/NBD)', pg_temp.time_ms($q$
+	SELECT count(crm.p_alive((SELECT pnbd FROM clv_model), frequency, recency, tenure)) FROM clv_histories$q$, 5)),
+('scoring', 'expected_purchases 52 (Pareto/NBD)', pg_temp.time_ms($q$
+	SELECT count(crm.expected_purchases((SELECT pnbd FROM clv_model), frequency, recency, tenure, 52)) FROM clv_histories$q$, 5)),
+('scoring', 'ltv_estimate 52, no discount (BG/NBD)', pg_temp.time_ms($q$
+	SELECT count(crm.ltv_estimate((SELECT bgnbd FROM clv_model), (SELECT gg FROM clv_model), frequency, recency, tenure,
+	                              monetary_value, 52)) FROM clv_histories$q$, 3)),
+('scoring', 'ltv_estimate 52, 10% a year (BG/NBD)', pg_temp.time_ms($q$
+	SELECT count(crm.ltv_estimate((SELECT bgnbd FROM clv_model), (SELECT gg FROM clv_model), frequency, recency, tenure,
+	                              monetary_value, 52, 0.1, '1 week')) FROM clv_histories$q$, 3));
+
+\echo
+\echo 'Summary and scoring, serial (median of 3-5 runs); ratio = time / the first row of the family:'
+SELECT t.family, t.variant, round(t.ms::numeric) AS ms, round((t.ms / f.ms)::numeric, 2) AS ratio_to_first
+FROM bench_times t
+JOIN LATERAL (SELECT ms FROM bench_times f WHERE f.family = t.family ORDER BY ctid LIMIT 1) f ON true
+ORDER BY t.family DESC, t.ctid;
+
+\echo
+\echo 'Parallel scaling (max_parallel_workers_per_gather 0, 1, 2; :cores cores):'
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+CREATE TEMP TABLE parallel_times (workers int, family text, ms float8);
+DO $$
+BEGIN
+	FOR w IN 0..2 LOOP
+		EXECUTE format('SET max_parallel_workers_per_gather = %s', w);
+		INSERT INTO parallel_times VALUES
+		(w, 'purchase_summary', pg_temp.time_ms($q$SELECT count(s) FROM (SELECT crm.purchase_summary(purchased_at, amount, '2025-01-01', '1 week') AS s FROM clv_orders GROUP BY customer_id) x$q$, 3)),
+		(w, 'bgnbd_fit (1M customers)', pg_temp.time_ms($q$SELECT crm.bgnbd_fit(frequency, recency, tenure) FROM clv_histories$q$, 3)),
+		(w, 'expected_purchases scoring', pg_temp.time_ms($q$SELECT count(crm.expected_purchases((SELECT bgnbd FROM clv_model), frequency, recency, tenure, 52)) FROM clv_histories$q$, 3));
+	END LOOP;
+END $$;
+SELECT p.family, p.workers, round(p.ms::numeric) AS ms, round((s.ms / p.ms)::numeric, 2) AS speedup
+FROM parallel_times p JOIN parallel_times s ON s.family = p.family AND s.workers = 0
+ORDER BY p.family, p.workers;
+DROP TABLE clv_orders, clv_histories, clv_model;
