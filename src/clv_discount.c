@@ -3,9 +3,11 @@
  *   e^{-delta H} E[Y(H)] + delta int_0^H e^{-delta t} E[Y(t)] dt.
  * The integral is taken in s = ln(1 + t/tau0), where E[Y] is smooth on a
  * unit scale, by 20-point Gauss-Legendre panels of width
- * min(0.5, 1/(delta (t + tau0))) so that delta*t moves by at most ~1.6 per
- * panel; it stops once delta*t > 50 (the rest is below e^-50 relative).
- * Measured against mpmath (test/tools/clv_refs.py): ~1e-14 relative.
+ * min(1, 4/(delta (t + tau0))) so that delta*t moves by at most ~7 per
+ * panel (20-point rule error on e^-x over such a panel < 1e-20); it stops
+ * once delta*t > 50 (the rest is below e^-50 relative).
+ * Measured against mpmath (test/tools/clv_refs.py, 108 rows, delta 0.0027
+ * and 0.05, H 52 and 1e4): max relative error 4e-15.
  */
 #include "clv_discount.h"
 
@@ -52,7 +54,7 @@ clv_discounted(ClvFunc EY, void *ctx, double tau0, double H, double delta)
 	while (s < smax && npanel < 10000)
 	{
 		double		t = tau0 * expm1(s),
-					w = fmin(0.5, 1.0 / (delta * (t + tau0))),
+					w = fmin(1.0, 4.0 / (delta * (t + tau0))),
 					e = fmin(s + w, smax);
 
 		if (delta * t > 50.0)

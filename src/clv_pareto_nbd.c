@@ -45,7 +45,8 @@ typedef struct PnbdLogs
  */
 static double
 pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
-		 double *g, double *f1cache, bool reuse, const double *f2pre)
+		 double *g, double *f1cache, bool reuse, const double *f2pre,
+		 double *lpalive)
 {
 	double		r = p[0],
 				al = p[1],
@@ -90,8 +91,8 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 	z1 = D / (M + tx);
 	z2 = D / (M + T);
 	/* 1 - z without cancellation: (min(alpha, beta) + t) / (M + t) */
-	z1c = (M - D + tx) / (M + tx);
-	z2c = (M - D + T) / (M + T);
+	z1c = ((abig ? be : al) + tx) / (M + tx);
+	z2c = ((abig ? be : al) + T) / (M + T);
 	lMx = log(M + tx);
 	lratio = -log1p((T - tx) / (M + tx));	/* ln((M+tx)/(M+T)) */
 	K = lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx;
@@ -127,6 +128,13 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 		u2 = clv_hyp2f1_pnbd_log(rho, b2, z2, z2c, g ? F2d : NULL);
 	u2 += lg->lrx - lg->lrho + rho * lratio;
 	l = clv_lse(u1, u2);
+	/*
+	 * ln P(alive) = ln L(alive) - LL; the large terms (r+x) ln(alpha+T),
+	 * s ln(beta+T) and rho ln(M+tx) are combined analytically first.
+	 */
+	if (lpalive)
+		*lpalive = (abig ? s * log1p(D / (be + T)) : rx * log1p(D / (al + T)))
+			+ rho * lratio - l;
 	if (g)
 	{
 		double		du1[4],
@@ -193,22 +201,25 @@ clv_pnbd_loglik(const double *p, double x, double tx, double T)
 	lg.lrx = log(p[0] + x);
 	lg.lgr = clv_lgamma(p[0] + x) - clv_lgamma(p[0]);
 	lg.psr = 0.0;
-	return pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL);
+	return pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL, NULL);
 }
 
 /* P(alive at T | history) = L(alive) / L (notes §3.4). */
 double
 clv_pnbd_p_alive(const double *p, double x, double tx, double T)
 {
-	double		r = p[0],
-				al = p[1],
-				s = p[2],
-				be = p[3];
-	double		la = clv_lgamma(r + x) - clv_lgamma(r) + r * log(al) + s * log(be)
-		- (r + x) * log(al + T) - s * log(be + T);
-	double		pa = exp(la - clv_pnbd_loglik(p, x, tx, T));
+	PnbdLogs	lg;
+	double		lpa;
 
-	return pa > 1.0 ? 1.0 : pa;
+	lg.lal = log(p[1]);
+	lg.lbe = log(p[3]);
+	lg.ls = log(p[2]);
+	lg.lrho = log(p[0] + p[2] + x);
+	lg.lrx = log(p[0] + x);
+	lg.lgr = 0.0;				/* cancels in L(alive) / L */
+	lg.psr = 0.0;
+	pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL, &lpa);
+	return lpa >= 0.0 ? 1.0 : exp(lpa);
 }
 
 /* (1 - q^e)/e with ln q = lq, continuous through e = 0. */
@@ -473,7 +484,7 @@ pnbd_objective(const double *th, double *grad, void *vctx)
 		}
 		/* rows are sorted by (x, tx, T): equal (x, tx) are consecutive */
 		ll = pnbd_row(p, h->x, h->tx, h->T, &lg, grad ? gr : NULL,
-					  f1cache, same, d->f2 ? d->f2 + 4 * d->pair[i] : NULL);
+					  f1cache, same, d->f2 ? d->f2 + 4 * d->pair[i] : NULL, NULL);
 		txprev = h->tx;
 		f -= h->weight * ll;
 		if (grad)

@@ -5,7 +5,10 @@
  *
  * A model arrives as a composite on every row, usually the same one (a
  * constant or a scalar subquery), so its parameters are read once and kept
- * in fn_extra with a copy of the tuple bytes they came from.
+ * in fn_extra with a copy of the tuple bytes they came from.  Customers
+ * share histories (whole days or weeks make few distinct ones), so results
+ * are also kept in a direct-mapped cache keyed by the history and horizon:
+ * scoring costs about one model evaluation per distinct history.
  */
 #include "postgres.h"
 
@@ -55,10 +58,87 @@ typedef struct ModelSlot
 	double		params[CLV_MAX_PARAMS];
 } ModelSlot;
 
+#define RESULT_CACHE_SIZE 16384		/* entries, a power of two: 768 kB */
+#define RESULT_KEY_LEN 5
+
+/* One cached prediction: its arguments (key[0] < 0: empty) and its value. */
+typedef struct CachedResult
+{
+	double		key[RESULT_KEY_LEN];
+	double		value;
+} CachedResult;
+
 typedef struct ModelCache
 {
 	ModelSlot	slot[2];
+	CachedResult *results;		/* NULL until the second call */
+	uint64		calls;
 } ModelCache;
+
+/* Forgets the cached results (the model changed). */
+static void
+results_reset(ModelCache *cache)
+{
+	int			i;
+
+	if (cache->results == NULL)
+		return;
+	for (i = 0; i < RESULT_CACHE_SIZE; i++)
+		cache->results[i].key[0] = -1;
+}
+
+/*
+ * The cache entry for these arguments (key[0] >= 0); *hit says whether it
+ * holds their value.  On a miss the caller computes and stores the value.
+ * NULL when caching is not worth it yet (the first call of a query).
+ */
+static CachedResult *
+results_lookup(FunctionCallInfo fcinfo, const double *key, bool *hit)
+{
+	ModelCache *cache = fcinfo->flinfo->fn_extra;
+	CachedResult *entry;
+	uint64		h = UINT64CONST(0x9E3779B97F4A7C15);
+	int			i;
+
+	*hit = false;
+	if (cache->calls++ == 0)
+		return NULL;
+	if (cache->results == NULL)
+	{
+		cache->results = MemoryContextAllocHuge(fcinfo->flinfo->fn_mcxt,
+												sizeof(CachedResult) * RESULT_CACHE_SIZE);
+		results_reset(cache);
+	}
+	for (i = 0; i < RESULT_KEY_LEN; i++)
+	{
+		uint64		bits;
+		double		k = key[i] + 0.0;	/* -0.0 and 0.0 alike */
+
+		memcpy(&bits, &k, sizeof(bits));
+		h = (h ^ bits) * UINT64CONST(0xBF58476D1CE4E5B9);
+		h ^= h >> 29;
+	}
+	entry = &cache->results[h & (RESULT_CACHE_SIZE - 1)];
+	*hit = entry->key[0] >= 0 && memcmp(entry->key, key, sizeof(entry->key)) == 0;
+	if (!*hit)
+		memcpy(entry->key, key, sizeof(entry->key));
+	return entry;
+}
+
+/* A prediction through the cache: compute only on a miss. */
+#define CACHED(fcinfo, key, expression) \
+	do { \
+		bool		hit_; \
+		CachedResult *entry_ = results_lookup((fcinfo), (key), &hit_); \
+		if (entry_ != NULL && hit_) \
+			value = entry_->value; \
+		else \
+		{ \
+			value = (expression); \
+			if (entry_ != NULL) \
+				entry_->value = value; \
+		} \
+	} while (0)
 
 /*
  * The parameters of the model in argument argno (the first nparams columns).
@@ -84,6 +164,7 @@ model_params(FunctionCallInfo fcinfo, int argno, int slotno, int nparams,
 		if (slot->bytes)
 			pfree(slot->bytes);
 		slot->bytes = NULL;
+		results_reset(cache);
 		slot->usable = true;
 		for (j = 0; j < nparams; j++)
 		{
@@ -150,10 +231,15 @@ p_alive(FunctionCallInfo fcinfo, const TransactionModel *m)
 	double		p[CLV_MAX_PARAMS];
 	double		h[3];
 
+	double		key[RESULT_KEY_LEN];
+	double		value;
+
 	if (!model_params(fcinfo, 0, 0, 4, m->param_names, "crm.p_alive", p))
 		PG_RETURN_NULL();
 	history_args(fcinfo, 1, "crm.p_alive", h);
-	return prediction_result(m->p_alive(p, h[0], h[1], h[2]), "crm.p_alive");
+	key[0] = h[0], key[1] = h[1], key[2] = h[2], key[3] = 0, key[4] = 0;
+	CACHED(fcinfo, key, m->p_alive(p, h[0], h[1], h[2]));
+	return prediction_result(value, "crm.p_alive");
 }
 
 /* expected_purchases(model, frequency, recency, tenure, horizon): after the history */
@@ -163,13 +249,16 @@ expected_conditional(FunctionCallInfo fcinfo, const TransactionModel *m)
 	double		p[CLV_MAX_PARAMS];
 	double		h[3];
 	double		t;
+	double		key[RESULT_KEY_LEN];
+	double		value;
 
 	if (!model_params(fcinfo, 0, 0, 4, m->param_names, "crm.expected_purchases", p))
 		PG_RETURN_NULL();
 	history_args(fcinfo, 1, "crm.expected_purchases", h);
 	t = horizon_arg(fcinfo, 4, "crm.expected_purchases");
-	return prediction_result(m->expected_conditional(p, h[0], h[1], h[2], t),
-							 "crm.expected_purchases");
+	key[0] = h[0], key[1] = h[1], key[2] = h[2], key[3] = t, key[4] = 0;
+	CACHED(fcinfo, key, m->expected_conditional(p, h[0], h[1], h[2], t));
+	return prediction_result(value, "crm.expected_purchases");
 }
 
 /* expected_purchases(model, horizon): a new customer */
@@ -257,6 +346,8 @@ ltv_estimate(FunctionCallInfo fcinfo, const TransactionModel *m)
 	double		delta;
 	double		spend;
 	bool		usable;
+	double		key[RESULT_KEY_LEN];
+	double		value;
 
 	usable = model_params(fcinfo, 0, 0, 4, m->param_names, function, p);
 	usable &= model_params(fcinfo, 1, 1, 3, GAMMA_GAMMA_PARAMS, function, gg);
@@ -273,7 +364,9 @@ ltv_estimate(FunctionCallInfo fcinfo, const TransactionModel *m)
 		PG_RETURN_NULL();
 	/* units per year = 365.25 / unit_days */
 	delta = log1p(rate) * unit_days / DAYS_PER_YEAR;
-	return prediction_result(spend * m->discounted(p, h[0], h[1], h[2], horizon, delta), function);
+	key[0] = h[0], key[1] = h[1], key[2] = h[2], key[3] = horizon, key[4] = delta;
+	CACHED(fcinfo, key, m->discounted(p, h[0], h[1], h[2], horizon, delta));
+	return prediction_result(spend * value, function);
 }
 
 #define PREDICTIONS(prefix, model) \

@@ -56,8 +56,49 @@ typedef struct SummaryState
 	int32		capacity;
 	int32	   *days;			/* points at inline_days or a palloc'd array */
 	int32		inline_days[INLINE_DAYS];
-	PeriodBucketer bucketer;
 } SummaryState;
+
+/*
+ * Per query, not per customer (fn_extra): the day bucketer with its cached
+ * time-zone offset, and the last observation_end / time_unit converted, so
+ * a new group costs no time-zone lookup.
+ */
+typedef struct SummaryShared
+{
+	PeriodBucketer bucketer;
+	bool		have_end;
+	TimestampTz end;
+	int32		end_day;
+	Interval	unit;
+	double		unit_days;
+} SummaryShared;
+
+static SummaryShared *
+summary_shared(FunctionCallInfo fcinfo)
+{
+	SummaryShared *shared = fcinfo->flinfo->fn_extra;
+
+	if (shared == NULL)
+	{
+		shared = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SummaryShared));
+		crm_period_bucketer_init(&shared->bucketer, PERIOD_DAY);
+		fcinfo->flinfo->fn_extra = shared;
+	}
+	return shared;
+}
+
+/* The day of observation_end, remembered for the next group. */
+static int32
+summary_end_day(SummaryShared *shared, TimestampTz end)
+{
+	if (!shared->have_end || shared->end != end)
+	{
+		shared->end_day = crm_period_index(&shared->bucketer, end, "crm.purchase_summary");
+		shared->end = end;
+		shared->have_end = true;
+	}
+	return shared->end_day;
+}
 
 enum
 {
@@ -72,7 +113,6 @@ summary_state_create(MemoryContext context)
 
 	state->days = state->inline_days;
 	state->capacity = INLINE_DAYS;
-	crm_period_bucketer_init(&state->bucketer, PERIOD_DAY);
 	return state;
 }
 
@@ -136,7 +176,7 @@ summary_add_order(SummaryState *state, TimestampTz at, int32 day, DoubleDouble a
 
 /* Records observation_end and time_unit, insisting that every row of the group passes the same. */
 static void
-summary_set_window(SummaryState *state, TimestampTz end, double unit_days)
+summary_set_window(SummaryState *state, SummaryShared *shared, TimestampTz end, double unit_days)
 {
 	if (!state->have_end)
 	{
@@ -146,7 +186,7 @@ summary_set_window(SummaryState *state, TimestampTz end, double unit_days)
 					 errmsg("%s: observation_end must be finite", AGGREGATE)));
 		state->observation_end = end;
 		state->unit_days = unit_days;
-		state->end_day = crm_period_index(&state->bucketer, end, AGGREGATE);
+		state->end_day = summary_end_day(shared, end);
 		state->have_end = true;
 	}
 	else if (end != state->observation_end || unit_days != state->unit_days)
@@ -171,6 +211,7 @@ crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	SummaryState *state = PG_ARGISNULL(0) ? NULL : (SummaryState *) PG_GETARG_POINTER(0);
+	SummaryShared *shared = summary_shared(fcinfo);
 	TimestampTz at;
 	double		amount;
 	double		unit_days = 1.0;
@@ -188,13 +229,17 @@ crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_NARGS() > 4)
 	{
-		/* parsed once per group: the same interval arrives on every row */
-		if (!state->have_end)
-			unit_days = crm_time_unit_days(PG_GETARG_INTERVAL_P(4), AGGREGATE);
-		else
-			unit_days = state->unit_days;
+		/* converted once per query: the same interval arrives on every row */
+		Interval   *unit = PG_GETARG_INTERVAL_P(4);
+
+		if (shared->unit_days == 0 || memcmp(unit, &shared->unit, sizeof(Interval)) != 0)
+		{
+			shared->unit_days = crm_time_unit_days(unit, AGGREGATE);
+			shared->unit = *unit;
+		}
+		unit_days = shared->unit_days;
 	}
-	summary_set_window(state, PG_GETARG_TIMESTAMPTZ(3), unit_days);
+	summary_set_window(state, shared, PG_GETARG_TIMESTAMPTZ(3), unit_days);
 
 	at = PG_GETARG_TIMESTAMPTZ(1);
 	if (TIMESTAMP_NOT_FINITE(at))
@@ -208,7 +253,7 @@ crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
 	if (at > state->observation_end)
 		PG_RETURN_POINTER(state);
 
-	summary_add_order(state, at, crm_period_index(&state->bucketer, at, AGGREGATE),
+	summary_add_order(state, at, crm_period_index(&shared->bucketer, at, AGGREGATE),
 					  dd_from(amount), aggcontext);
 	if (!isfinite(state->revenue.hi))
 		ereport(ERROR,
@@ -236,7 +281,7 @@ crm_purchase_summary_combine(PG_FUNCTION_ARGS)
 		a->numeric_amounts = b->numeric_amounts;
 	}
 	if (b->have_end)
-		summary_set_window(a, b->observation_end, b->unit_days);
+		summary_set_window(a, summary_shared(fcinfo), b->observation_end, b->unit_days);
 	if (b->orders == 0)
 		PG_RETURN_POINTER(a);
 
@@ -310,7 +355,7 @@ crm_purchase_summary_deserialize(PG_FUNCTION_ARGS)
 	{
 		if (!(unit_days > 0) || !isfinite(unit_days))
 			crm_state_invalid(AGGREGATE, "The time unit is not positive.");
-		summary_set_window(state, end, unit_days);
+		summary_set_window(state, summary_shared(fcinfo), end, unit_days);
 	}
 	state->orders = state_read_i64(&r);
 	state->first_purchase = state_read_i64(&r);

@@ -14,13 +14,24 @@ SET timezone = 'UTC';
 \else
 \set orders 10000000
 \endif
-\echo Generating :orders orders of one customer in ten (purchase days over two years) ...
-DROP TABLE IF EXISTS clv_orders, clv_histories, clv_model;
+\echo Generating about :orders orders of :orders/10 customers who buy at their own rate until they lapse ...
+-- Per customer (seeded random()): first purchase in 2023, a lifetime (u^2 of two years: many lapse
+-- early), a weekly purchase rate (heterogeneous, mean 0.25) and a basket size; orders spread over
+-- the active span.  About 10 orders a customer on average, skewed like real order data.
+SELECT setseed(0.42);
+CREATE TEMP TABLE clv_customers AS
+SELECT c AS customer_id, timestamptz '2023-01-01' + random() * interval '365 days' AS first_at,
+       random() ^ 2 * 730 AS lifetime_days, random() ^ 2 * 0.75 AS weekly_rate, 10 + 90 * random() AS basket
+FROM generate_series(1::bigint, :orders / 10) c;
 CREATE UNLOGGED TABLE clv_orders AS
-SELECT (i * 2654435761) % (:orders / 10) AS customer_id,
-       timestamptz '2023-01-01' + ((i * 40503) % (730 * 24 * 12)) * interval '5 minutes' AS purchased_at,
-       ((i * 69069) % 20000) / 100.0::float8 + 1 AS amount
-FROM generate_series(1::bigint, :orders) i;
+SELECT c.customer_id,
+       CASE WHEN k = 0 THEN c.first_at ELSE c.first_at + random() * span * interval '1 day' END AS purchased_at,
+       round((c.basket * (0.5 + random()))::numeric, 2)::float8 AS amount
+FROM (SELECT *, least(lifetime_days, extract(epoch FROM timestamptz '2025-01-01' - first_at) / 86400) AS span
+      FROM clv_customers) c,
+     generate_series(0, floor(c.weekly_rate * c.span / 7)::int) k;
+DROP TABLE clv_customers;
+SELECT count(*) AS orders, count(DISTINCT customer_id) AS customers FROM clv_orders;
 VACUUM ANALYZE clv_orders;
 
 \ir bench_lib.sql
@@ -54,18 +65,19 @@ VACUUM ANALYZE clv_histories;
 CREATE TEMP TABLE fit_times AS
 SELECT customers, unit, distinct_histories,
        pg_temp.time_ms(format($q$SELECT crm.bgnbd_fit(frequency, round(recency * %s) / %s, round(tenure * %s) / %s)
-                                FROM clv_histories WHERE customer_id < %s$q$, k, k, k, k, customers), 3) AS bgnbd_ms,
+                                FROM clv_histories WHERE customer_id <= %s$q$, k, k, k, k, customers), 3) AS bgnbd_ms,
        pg_temp.time_ms(format($q$SELECT crm.pareto_nbd_fit(frequency, round(recency * %s) / %s, round(tenure * %s) / %s)
-                                FROM clv_histories WHERE customer_id < %s$q$, k, k, k, k, customers), 3) AS pareto_nbd_ms,
-       pg_temp.time_ms(format($q$SELECT crm.gamma_gamma_fit(frequency, monetary_value)
-                                FROM clv_histories WHERE customer_id < %s$q$, customers), 3) AS gamma_gamma_ms
-FROM (VALUES (10000, 'week', 1), (100000, 'week', 1), (1000000, 'week', 1), (1000000, 'day', 7)) v(customers, unit, k),
+                                FROM clv_histories WHERE customer_id <= %s$q$, k, k, k, k, customers), 3) AS pareto_nbd_ms,
+       CASE WHEN unit = 'week' THEN pg_temp.time_ms(format($q$SELECT crm.gamma_gamma_fit(frequency, monetary_value)
+                                FROM clv_histories WHERE customer_id <= %s$q$, customers), 3) END AS gamma_gamma_ms
+FROM (VALUES (10000, 'week', 1), (100000, 'week', 1), (1000000, 'week', 1), (100000, 'day', 7), (1000000, 'day', 7)) v(customers, unit, k),
      LATERAL (SELECT count(*) AS distinct_histories FROM (
 	          SELECT DISTINCT frequency, round(recency * k), round(tenure * k) FROM clv_histories
-	          WHERE customer_id < customers) d) d;
+	          WHERE customer_id <= customers) d) d;
 SELECT customers, unit AS time_resolution, distinct_histories, round(bgnbd_ms) AS bgnbd_ms,
-       round(pareto_nbd_ms) AS pareto_nbd_ms, round(gamma_gamma_ms) AS gamma_gamma_ms_all_customers
+       round(pareto_nbd_ms) AS pareto_nbd_ms, round(gamma_gamma_ms) AS gamma_gamma_ms
 FROM fit_times ORDER BY customers, unit DESC;
+\echo '(gamma_gamma_fit: every repeat buyer has its own mean spend, so its rows do not compress)'
 
 CREATE TABLE clv_model AS
 SELECT crm.bgnbd_fit(frequency, recency, tenure) AS bgnbd, crm.pareto_nbd_fit(frequency, recency, tenure) AS pnbd,

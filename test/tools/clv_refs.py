@@ -128,7 +128,9 @@ def bg_bracket_quad(p, x, T, t):
     w1 = [0, half ** a] + [c ** a for c in cuts if c < half]
     # [1/2, 1): 1 - p = w^(1/bx), (1-p)^(bx-1) dp = dw / bx
     f2 = lambda w: g(1 - w ** (1 / bx)) * (1 - w ** (1 / bx)) ** (a - 1) / bx
-    v = quad(f1, w1) + quad(f2, [0, half ** bx])
+    v = quad(f1, w1)
+    if half ** bx > mp.mpf(10) ** -45:  # else the piece is below 1e-45 of the total
+        v += quad(f2, [0, half ** bx])
     return v / B
 
 
