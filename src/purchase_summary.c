@@ -407,9 +407,18 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 	int32		last_day;
 	int32		i;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "%s: the result type is not composite", AGGREGATE);
-	tupdesc = BlessTupleDesc(tupdesc);
+	/* the result descriptor, looked up once per query: the final function runs once per customer */
+	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "%s: the result type is not composite", AGGREGATE);
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
 	memset(nulls, true, sizeof(nulls));
 	values[PS_ORDERS] = Int64GetDatum(state ? state->orders : 0);
 	values[PS_REVENUE] = Float8GetDatum(0.0);
@@ -420,16 +429,26 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 		double		revenue = dd_normalize(state->revenue.hi, state->revenue.lo).hi;
 		DoubleDouble repeat = dd_sub(state->revenue, state->first_day_revenue);
 
-		/* distinct days, counted on a sorted copy (the state stays usable) */
-		int32	   *days = palloc(sizeof(int32) * state->ndays);
+		/* distinct days: on the array itself when in order (orders often come in time order), else on a sorted copy */
+		int32	   *days = state->days;
+		bool		sorted = true;
 
-		memcpy(days, state->days, sizeof(int32) * state->ndays);
-		qsort(days, state->ndays, sizeof(int32), compare_int32);
-		for (i = 0; i < state->ndays; i++)
-			if (i == 0 || days[i] != days[i - 1])
-				distinct++;
+		for (i = 1; i < state->ndays && sorted; i++)
+			sorted = days[i] > days[i - 1];
+		if (sorted)
+			distinct = state->ndays;
+		else
+		{
+			days = palloc(sizeof(int32) * state->ndays);
+			memcpy(days, state->days, sizeof(int32) * state->ndays);
+			qsort(days, state->ndays, sizeof(int32), compare_int32);
+			for (i = 0; i < state->ndays; i++)
+				if (i == 0 || days[i] != days[i - 1])
+					distinct++;
+		}
 		last_day = days[state->ndays - 1];
-		pfree(days);
+		if (days != state->days)
+			pfree(days);
 
 		values[PS_FREQUENCY] = Int32GetDatum(distinct - 1);
 		values[PS_RECENCY] = Float8GetDatum((last_day - state->first_day) / state->unit_days);

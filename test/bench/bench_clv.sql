@@ -14,22 +14,26 @@ SET timezone = 'UTC';
 \else
 \set orders 10000000
 \endif
-\echo Generating about :orders orders of :orders/10 customers who buy at their own rate until they lapse ...
--- Per customer (seeded random()): first purchase in 2023, a lifetime (u^2 of two years: many lapse
--- early), a weekly purchase rate (heterogeneous, mean 0.25) and a basket size; orders spread over
--- the active span.  About 10 orders a customer on average, skewed like real order data.
+\echo Generating about :orders orders of :orders/10 customers (a Pareto/NBD-like process, seeded) ...
+-- Per customer: first purchase in 2023; a purchase rate and a dropout rate, each log-normal
+-- (heterogeneous); an exponential lifetime; repeat purchases ~ Poisson(rate x active span)
+-- (normal approximation), spread uniformly over the span.  About 10 orders a customer.
 SELECT setseed(0.42);
 CREATE TEMP TABLE clv_customers AS
-SELECT c AS customer_id, timestamptz '2023-01-01' + random() * interval '365 days' AS first_at,
-       random() ^ 2 * 730 AS lifetime_days, random() ^ 2 * 0.75 AS weekly_rate, 10 + 90 * random() AS basket
-FROM generate_series(1::bigint, :orders / 10) c;
+SELECT c AS customer_id, first_at, basket,
+       least(-ln(1 - random()) / dropout_rate, extract(epoch FROM timestamptz '2025-01-01' - first_at) / 86400) AS span,
+       rate
+FROM (SELECT c, timestamptz '2023-01-01' + random() * interval '365 days' AS first_at, 10 + 90 * random() AS basket,
+             0.02 * exp(sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) AS rate,
+             exp(ln(1 / 365.0) + sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) AS dropout_rate
+      FROM generate_series(1::bigint, :orders / 10) c) g;
 CREATE UNLOGGED TABLE clv_orders AS
 SELECT c.customer_id,
-       CASE WHEN k = 0 THEN c.first_at ELSE c.first_at + random() * span * interval '1 day' END AS purchased_at,
+       CASE WHEN k = 0 THEN c.first_at ELSE c.first_at + random() * c.span * interval '1 day' END AS purchased_at,
        round((c.basket * (0.5 + random()))::numeric, 2)::float8 AS amount
-FROM (SELECT *, least(lifetime_days, extract(epoch FROM timestamptz '2025-01-01' - first_at) / 86400) AS span
+FROM (SELECT *, greatest(0, round(rate * span + sqrt(rate * span) * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))::int AS repeats
       FROM clv_customers) c,
-     generate_series(0, floor(c.weekly_rate * c.span / 7)::int) k;
+     generate_series(0, c.repeats) k;
 DROP TABLE clv_customers;
 SELECT count(*) AS orders, count(DISTINCT customer_id) AS customers FROM clv_orders;
 VACUUM ANALYZE clv_orders;
