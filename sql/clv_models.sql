@@ -218,3 +218,22 @@ SELECT test.error_of($$SELECT crm.ltv_estimate(bgnbd, gg, 2, 1, 2, 10, 52, -0.1)
 SELECT test.error_of($$SELECT crm.ltv_estimate(bgnbd, gg, 2, 1, 2, 10, 52, 0.1, '0 days') FROM test.models$$);
 SELECT test.error_of($$SELECT crm.p_alive(ROW(-1, 1, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd_model, 1, 1, 2)$$);
 SELECT test.error_of($$SELECT crm.p_alive(ROW('NaN', 1, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.pareto_nbd_model, 1, 1, 2)$$);
+
+-- A fit can be cancelled.  Customers with bounded lifetimes (no exponential dropout) drive the
+-- Pareto/NBD optimum to the boundary (s, beta -> infinity), where every likelihood evaluation
+-- needs quadratures and the fit takes many seconds; statement_timeout stops it promptly.
+SELECT setseed(0.42);
+CREATE TEMP TABLE bounded_orders AS
+SELECT c.customer_id,
+       CASE WHEN k = 0 THEN c.first_at ELSE c.first_at + random() * c.span * interval '1 day' END AS purchased_at
+FROM (SELECT customer_id, first_at,
+             least(lifetime_days, extract(epoch FROM timestamptz '2025-01-01' - first_at) / 86400) AS span, weekly_rate
+      FROM (SELECT c AS customer_id, timestamptz '2023-01-01' + random() * interval '365 days' AS first_at,
+                   random() ^ 2 * 730 AS lifetime_days, random() ^ 2 * 0.75 AS weekly_rate
+            FROM generate_series(1, 10000) c) g) c,
+     generate_series(0, floor(c.weekly_rate * c.span / 7)::int) k;
+CREATE TEMP TABLE bounded AS
+SELECT (crm.purchase_summary(purchased_at, 1.0, '2025-01-01', '1 week')).* FROM bounded_orders GROUP BY customer_id;
+SET statement_timeout = '300ms';
+SELECT crm.pareto_nbd_fit(frequency, recency, tenure) FROM bounded;
+RESET statement_timeout;

@@ -15,6 +15,7 @@
 
 #include "fmgr.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/memutils.h"
 
 #include "clv_models.h"
@@ -320,6 +321,13 @@ fit_deserialize(FunctionCallInfo fcinfo, FitModel model)
 	PG_RETURN_POINTER(h);
 }
 
+/* A query cancel or statement timeout is pending: the fit stops, then we raise it. */
+static bool
+fit_interrupted(void)
+{
+	return InterruptPending;
+}
+
 static int
 compare_history(const void *a, const void *b)
 {
@@ -382,6 +390,7 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 		return crm_composite_result(fcinfo, out, isnull, ncolumns);
 
 	memset(&fit, 0, sizeof(fit));
+	clv_stop_requested = fit_interrupted;
 	if (model == FIT_GAMMA_GAMMA)
 	{
 		ClvSpend   *rows = palloc_extended(sizeof(ClvSpend) * h->used, MCXT_ALLOC_HUGE);
@@ -416,6 +425,8 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 		else
 			clv_pnbd_fit(rows, n, &fit);
 	}
+	/* a cancel that stopped the optimiser is raised here, after it freed its memory */
+	CHECK_FOR_INTERRUPTS();
 
 	for (j = 0; j < nparams; j++)
 	{

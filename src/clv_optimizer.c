@@ -6,17 +6,24 @@
  * no randomness, so results are deterministic.
  */
 #include "clv_optimizer.h"
+#include "clv_models.h"
 
 #include <math.h>
 #include <string.h>
 
 #define MAX_STEP 3.0			/* largest move of one coordinate per iteration */
 
-/* Evaluate f, mapping NaN to +inf so comparisons stay meaningful. */
+bool		(*clv_stop_requested) (void) = NULL;
+
+/* Evaluate f, mapping NaN to +inf so comparisons stay meaningful; +inf once a stop is requested. */
 static double
 feval(ClvObjective f, void *ctx, const double *x, double *g)
 {
-	double		v = f(x, g, ctx);
+	double		v;
+
+	if (clv_stop_requested != NULL && clv_stop_requested())
+		return INFINITY;
+	v = f(x, g, ctx);
 
 	return isnan(v) ? INFINITY : v;
 }
