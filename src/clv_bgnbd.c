@@ -326,30 +326,10 @@ clv_bgnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 	int			j,
 				k;
 
-	fit->nparams = 4;
-	fit->iterations = 0;
-	fit->converged = false;
-	for (j = 0; j < 4; j++)
-	{
-		fit->params[j] = starts0[0][j];
-		fit->se[j] = NAN;
-	}
-	fit->log_likelihood = 0.0;	/* empty input: the sum over no customers */
-	cr = clv_rows_canonical(rows, nrows, &n);
+	clv_fit_start(fit, 4, starts0[0]);
+	cr = clv_rows_scaled(rows, nrows, &n, &scale, &d.wsum);
 	if (!cr)
 		return;
-	/* scale time by max T (notes §0.3) */
-	for (i = 0; i < n; i++)
-		scale = fmax(scale, cr[i].T);
-	if (!(scale > 0.0))
-		scale = 1.0;
-	d.wsum = 0.0;
-	for (i = 0; i < n; i++)
-	{
-		cr[i].tx /= scale;
-		cr[i].T /= scale;
-		d.wsum += cr[i].weight;
-	}
 	d.rows = cr;
 	d.n = n;
 	for (k = 0; k < 3; k++)
@@ -358,13 +338,7 @@ clv_bgnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 	fit->converged = clv_minimise(bg_objective, &d, 4, starts, 3, false, 1e-9,
 								  th, &fval, &fit->iterations);
 	clv_hessian_se(bg_objective, &d, 4, th, d.wsum, true, se);
-	for (j = 0; j < 4; j++)
-	{
-		fit->params[j] = exp(th[j]);
-		fit->se[j] = fit->params[j] * se[j];
-	}
-	fit->params[1] *= scale;
-	fit->se[1] *= scale;
+	clv_fit_from_log(fit, th, se, scale, 1, -1);
 	/* log-likelihood on the caller's time unit */
 	for (i = 0; i < n; i++)
 		ll += cr[i].weight * clv_bgnbd_loglik(fit->params, cr[i].x,

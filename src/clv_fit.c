@@ -6,8 +6,9 @@
  * tenure), or (frequency, monetary_value) for spend, so the state is a hash
  * histogram of the distinct rows with their counts: its size and the fit's
  * cost grow with the distinct histories, not with the customers.  States
- * merge by adding counts; the final function sorts the rows, so the fit is
- * bit-identical whatever the row order or the parallel plan.
+ * merge by adding counts; the fit sorts its rows into a canonical order
+ * (clv_rows.c), so it is bit-identical whatever the row order or the
+ * parallel plan.
  */
 #include "postgres.h"
 
@@ -71,25 +72,6 @@ histogram_create(MemoryContext context, FitModel model, uint64 size)
 	return h;
 }
 
-/* Mixes the bits of the key (-0.0 was normalised to 0.0 by the caller). */
-static inline uint64
-histogram_hash(const double *key, int nkeys)
-{
-	uint64		h = UINT64CONST(0x9E3779B97F4A7C15);
-	int			i;
-
-	for (i = 0; i < nkeys; i++)
-	{
-		uint64		bits;
-
-		memcpy(&bits, &key[i], sizeof(bits));
-		h ^= bits + UINT64CONST(0x9E3779B97F4A7C15) + (h << 6) + (h >> 2);
-		h *= UINT64CONST(0xBF58476D1CE4E5B9);
-		h ^= h >> 31;
-	}
-	return h;
-}
-
 static void histogram_add(Histogram *h, const double *key, double count);
 
 /* Doubles the table when it is 70 % full. */
@@ -120,7 +102,7 @@ histogram_add(Histogram *h, const double *key, double count)
 	if ((h->used + 1) * 10 > h->size * 7)
 		histogram_grow(h);
 	mask = h->size - 1;
-	slot = histogram_hash(key, h->nkeys) & mask;
+	slot = crm_hash_doubles(key, h->nkeys) & mask;
 	for (;;)
 	{
 		HistogramEntry *e = &h->entries[slot];
@@ -328,36 +310,8 @@ fit_interrupted(void)
 	return InterruptPending;
 }
 
-static int
-compare_history(const void *a, const void *b)
-{
-	const ClvHistory *x = a;
-	const ClvHistory *y = b;
-
-	if (x->x != y->x)
-		return x->x < y->x ? -1 : 1;
-	if (x->tx != y->tx)
-		return x->tx < y->tx ? -1 : 1;
-	if (x->T != y->T)
-		return x->T < y->T ? -1 : 1;
-	return 0;
-}
-
-static int
-compare_spend(const void *a, const void *b)
-{
-	const ClvSpend *x = a;
-	const ClvSpend *y = b;
-
-	if (x->x != y->x)
-		return x->x < y->x ? -1 : 1;
-	if (x->mbar != y->mbar)
-		return x->mbar < y->mbar ? -1 : 1;
-	return 0;
-}
-
 /*
- * Final: fits the model on the sorted distinct rows and returns the model
+ * Final: fits the model on the distinct rows and returns the model
  * composite (parameters, log_likelihood, customers, iterations, converged,
  * standard errors).  No rows: parameters NULL, customers 0, not converged.
  */
@@ -403,7 +357,6 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 				rows[n].weight = h->entries[i].count;
 				n++;
 			}
-		qsort(rows, n, sizeof(ClvSpend), compare_spend);
 		clv_gg_fit(rows, n, &fit);
 	}
 	else
@@ -419,7 +372,6 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 				rows[n].weight = h->entries[i].count;
 				n++;
 			}
-		qsort(rows, n, sizeof(ClvHistory), compare_history);
 		if (model == FIT_BGNBD)
 			clv_bgnbd_fit(rows, n, &fit);
 		else

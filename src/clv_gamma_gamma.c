@@ -124,15 +124,7 @@ clv_gg_fit(const ClvSpend *rows, size_t nrows, ClvFit *fit)
 	int			j,
 				k;
 
-	fit->nparams = 3;
-	fit->iterations = 0;
-	fit->converged = false;
-	for (j = 0; j < CLV_MAX_PARAMS; j++)
-	{
-		fit->params[j] = j < 3 ? starts0[0][j] : 0.0;
-		fit->se[j] = NAN;
-	}
-	fit->log_likelihood = 0.0;	/* empty input: the sum over no customers */
+	clv_fit_start(fit, 3, starts0[0]);
 	cr = clv_spend_canonical(rows, nrows, &n);
 	if (!cr)
 		return;
@@ -154,13 +146,7 @@ clv_gg_fit(const ClvSpend *rows, size_t nrows, ClvFit *fit)
 	fit->converged = clv_minimise(gg_objective, &d, 3, starts, 3, false, 1e-9,
 								  th, &fval, &fit->iterations);
 	clv_hessian_se(gg_objective, &d, 3, th, d.wsum, true, se);
-	for (j = 0; j < 3; j++)
-	{
-		fit->params[j] = exp(th[j]);
-		fit->se[j] = fit->params[j] * se[j];
-	}
-	fit->params[2] *= scale;
-	fit->se[2] *= scale;
+	clv_fit_from_log(fit, th, se, scale, 2, -1);	/* v scales with spend */
 	for (i = 0; i < n; i++)
 		ll += cr[i].weight * clv_gg_loglik(fit->params, cr[i].x,
 										   cr[i].mbar * scale);

@@ -97,8 +97,6 @@ results_lookup(FunctionCallInfo fcinfo, const double *key, bool *hit)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
 	CachedResult *entry;
-	uint64		h = UINT64CONST(0x9E3779B97F4A7C15);
-	int			i;
 
 	*hit = false;
 	if (cache->calls++ == 0)
@@ -109,16 +107,7 @@ results_lookup(FunctionCallInfo fcinfo, const double *key, bool *hit)
 												sizeof(CachedResult) * RESULT_CACHE_SIZE);
 		results_reset(cache);
 	}
-	for (i = 0; i < RESULT_KEY_LEN; i++)
-	{
-		uint64		bits;
-		double		k = key[i] + 0.0;	/* -0.0 and 0.0 alike */
-
-		memcpy(&bits, &k, sizeof(bits));
-		h = (h ^ bits) * UINT64CONST(0xBF58476D1CE4E5B9);
-		h ^= h >> 29;
-	}
-	entry = &cache->results[h & (RESULT_CACHE_SIZE - 1)];
+	entry = &cache->results[crm_hash_doubles(key, RESULT_KEY_LEN) & (RESULT_CACHE_SIZE - 1)];
 	*hit = entry->key[0] >= 0 && memcmp(entry->key, key, sizeof(entry->key)) == 0;
 	if (!*hit)
 		memcpy(entry->key, key, sizeof(entry->key));

@@ -121,3 +121,60 @@ clv_spend_canonical(const ClvSpend *rows, size_t nrows, size_t *nout)
 	*nout = m;
 	return out;
 }
+
+void
+clv_fit_start(ClvFit *fit, int nparams, const double *start)
+{
+	int			j;
+
+	fit->nparams = nparams;
+	fit->iterations = 0;
+	fit->converged = false;
+	for (j = 0; j < CLV_MAX_PARAMS; j++)
+	{
+		fit->params[j] = j < nparams ? start[j] : 0.0;
+		fit->se[j] = NAN;
+	}
+	fit->log_likelihood = 0.0;	/* empty input: the sum over no customers */
+}
+
+ClvHistory *
+clv_rows_scaled(const ClvHistory *rows, size_t nrows, size_t *nout, double *scale, double *wsum)
+{
+	ClvHistory *cr = clv_rows_canonical(rows, nrows, nout);
+	size_t		i;
+
+	*scale = 0.0;
+	*wsum = 0.0;
+	if (!cr)
+		return NULL;
+	for (i = 0; i < *nout; i++)
+		*scale = fmax(*scale, cr[i].T);
+	if (!(*scale > 0.0))
+		*scale = 1.0;
+	for (i = 0; i < *nout; i++)
+	{
+		cr[i].tx /= *scale;
+		cr[i].T /= *scale;
+		*wsum += cr[i].weight;
+	}
+	return cr;
+}
+
+void
+clv_fit_from_log(ClvFit *fit, const double *theta, const double *se_theta,
+				 double scale, int time_param1, int time_param2)
+{
+	int			j;
+
+	for (j = 0; j < fit->nparams; j++)
+	{
+		fit->params[j] = exp(theta[j]);
+		fit->se[j] = fit->params[j] * se_theta[j];
+		if (j == time_param1 || j == time_param2)
+		{
+			fit->params[j] *= scale;
+			fit->se[j] *= scale;
+		}
+	}
+}

@@ -16,4 +16,23 @@ extern ClvHistory *clv_rows_canonical(const ClvHistory *rows, size_t nrows,
 extern ClvSpend *clv_spend_canonical(const ClvSpend *rows, size_t nrows,
 									 size_t *nout);
 
+/* Resets a fit to "no data": start values, NaN standard errors, LL 0, not converged. */
+extern void clv_fit_start(ClvFit *fit, int nparams, const double *start);
+
+/*
+ * Canonical rows with tx and T divided by the largest T (notes §0.3, for
+ * conditioning); *scale gets that divisor and *wsum the total weight.
+ * NULL as clv_rows_canonical.
+ */
+extern ClvHistory *clv_rows_scaled(const ClvHistory *rows, size_t nrows, size_t *nout,
+								   double *scale, double *wsum);
+
+/*
+ * Parameters and standard errors from log-parameters theta and their
+ * standard errors (delta method); params[time_param] (and the se) are
+ * multiplied by scale to undo the time scaling; -1: none.
+ */
+extern void clv_fit_from_log(ClvFit *fit, const double *theta, const double *se_theta,
+							 double scale, int time_param1, int time_param2);
+
 #endif							/* CLV_ROWS_H */

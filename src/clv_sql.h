@@ -22,4 +22,23 @@ extern void crm_clv_check_history(double frequency, double recency, double tenur
 /* 22023 unless a repeat buyer's mean spend is finite and > 0. */
 extern void crm_clv_check_spend(double frequency, double monetary_value, const char *function);
 
+/* A 64-bit hash of n doubles (-0.0 and 0.0 alike), for tables keyed by histories. */
+static inline uint64
+crm_hash_doubles(const double *key, int n)
+{
+	uint64		h = UINT64CONST(0x9E3779B97F4A7C15);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		double		k = key[i] + 0.0;
+		uint64		bits;
+
+		memcpy(&bits, &k, sizeof(bits));
+		h = (h ^ bits) * UINT64CONST(0xBF58476D1CE4E5B9);
+		h ^= h >> 29;
+	}
+	return h;
+}
+
 #endif

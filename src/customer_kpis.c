@@ -85,11 +85,7 @@ crm_customer_kpis_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(state);
 
 	at = PG_GETARG_TIMESTAMPTZ(2);
-	if (TIMESTAMP_NOT_FINITE(at))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
-				 errmsg("%s: purchased_at must be finite, got %s", AGGREGATE,
-						TIMESTAMP_IS_NOBEGIN(at) ? "-infinity" : "infinity")));
+	crm_check_finite_timestamp(at, AGGREGATE, "purchased_at");
 	amount = state->numeric_amounts
 		? crm_numeric_to_double(PG_GETARG_DATUM(3), AGGREGATE, "amount") : PG_GETARG_FLOAT8(3);
 	crm_check_finite(amount, AGGREGATE, "amount");

@@ -180,10 +180,7 @@ summary_set_window(SummaryState *state, SummaryShared *shared, TimestampTz end, 
 {
 	if (!state->have_end)
 	{
-		if (TIMESTAMP_NOT_FINITE(end))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
-					 errmsg("%s: observation_end must be finite", AGGREGATE)));
+		crm_check_finite_timestamp(end, AGGREGATE, "observation_end");
 		state->observation_end = end;
 		state->unit_days = unit_days;
 		state->end_day = summary_end_day(shared, end);
@@ -242,11 +239,7 @@ crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
 	summary_set_window(state, shared, PG_GETARG_TIMESTAMPTZ(3), unit_days);
 
 	at = PG_GETARG_TIMESTAMPTZ(1);
-	if (TIMESTAMP_NOT_FINITE(at))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
-				 errmsg("%s: purchased_at must be finite, got %s", AGGREGATE,
-						TIMESTAMP_IS_NOBEGIN(at) ? "-infinity" : "infinity")));
+	crm_check_finite_timestamp(at, AGGREGATE, "purchased_at");
 	amount = state->numeric_amounts
 		? crm_numeric_to_double(PG_GETARG_DATUM(2), AGGREGATE, "amount") : PG_GETARG_FLOAT8(2);
 	crm_check_finite(amount, AGGREGATE, "amount");

@@ -26,6 +26,16 @@ crm_check_finite(double value, const char *function, const char *argument)
 						isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"))));
 }
 
+/* 22007 unless a timestamp is finite (+-infinity is no time of an order). */
+#define crm_check_finite_timestamp(ts, function, argument) \
+	do { \
+		if (unlikely(TIMESTAMP_NOT_FINITE(ts))) \
+			ereport(ERROR, \
+					(errcode(ERRCODE_INVALID_DATETIME_FORMAT), \
+					 errmsg("%s: %s must be finite, got %s", (function), (argument), \
+							TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"))); \
+	} while (0)
+
 /*
  * A numeric argument as a double: 22023 for NaN and +-Infinity, 22003 when
  * it is beyond the double range.
