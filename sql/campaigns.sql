@@ -193,6 +193,19 @@ SELECT crm.pause_campaign('welcome');
 SELECT test.error_of($$SELECT * FROM crm.run_campaign('welcome')$$);
 SELECT crm.resume_campaign('welcome');
 
+-- a message already in the outbox under a key whose entry is missing: the run
+-- fails as a whole (23505) instead of writing an entry without its message
+SELECT crm.create_campaign('guarded', 'SELECT customer_id FROM shop.customers WHERE customer_id <= 3', 'email',
+                           holdout_percent => 0) > 0;
+INSERT INTO crm.outbox (idempotency_key, campaign_id, customer_id, channel, not_before, expires_at, max_attempts)
+SELECT campaign_id || ':1:2:', campaign_id, '2', 'email', now(), now() + interval '1 day', 1
+FROM crm.campaigns WHERE name = 'guarded';
+SELECT test.error_of($$SELECT * FROM crm.run_campaign('guarded')$$);
+SELECT count(*) AS entries_written FROM crm.campaign_entries JOIN crm.campaigns USING (campaign_id) WHERE name = 'guarded';
+DELETE FROM crm.outbox WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE name = 'guarded');
+SELECT * FROM crm.run_campaign('guarded');
+SELECT crm.drop_campaign('guarded');
+
 -- everything is dumped with the extension
 SELECT array_agg(c::regclass::text ORDER BY c::regclass::text) AS dumped
 FROM pg_extension, unnest(extconfig) c WHERE extname = 'crm_marketing';

@@ -66,58 +66,105 @@ count_column(int attnum)
 	return isnull ? 0 : DatumGetInt64(value);
 }
 
+/* What the statement of step 3 has to handle for one campaign. */
+typedef struct RunShape
+{
+	const char *reentry;		/* once, cooldown or per_event_key */
+	bool		quiet_hours;
+	bool		frequency_cap;
+} RunShape;
+
 /*
- * The statement of step 3; %1$s is the extension's schema.  $1 campaign id,
- * $2 .. $5 the audience's columns as arrays, $6 the run's start (the entry
- * key of cooldown campaigns).  The campaign's settings come from its row.
+ * The statement of step 3, written for the campaign's settings so that a
+ * campaign without a frequency cap or quiet hours does not pay for them.
+ * %1$s is the extension's schema.  $1 campaign id, $2 .. $5 the audience's
+ * columns as arrays, $6 the run's start (the entry key of cooldown
+ * campaigns).  Messages take their ids from the outbox's sequence up front,
+ * so entries and outbox are both written from one materialised list,
+ * without joining the two inserts; the last column counts the messages
+ * written, which the caller checks against the entries that name one.
  */
-static const char *const RUN_SQL =
-"WITH p AS ("
-"  SELECT c.*, f.max_messages AS cap_max, f.per AS cap_per, f.channel AS cap_channel"
-"  FROM %1$s.campaigns c LEFT JOIN %1$s.frequency_caps f ON f.name = c.frequency_cap"
-"  WHERE c.campaign_id = $1),"
-" audience AS ("
-"  SELECT DISTINCT ON (a.customer_id, k.entry_key) a.customer_id, a.event_key, a.payload, a.time_zone, k.entry_key"
-"  FROM p, unnest($2::text[] COLLATE \"C\", $3::text[] COLLATE \"C\", $4::jsonb[], $5::text[]) AS a(customer_id, event_key, payload, time_zone)"
-"  CROSS JOIN LATERAL (SELECT CASE p.reentry WHEN 'once' THEN '' WHEN 'per_event_key' THEN coalesce(a.event_key, '')"
-"                                    ELSE $6 END AS entry_key) k"
-"  ORDER BY a.customer_id, k.entry_key),"
-" fresh AS ("
-"  SELECT a.*, CASE WHEN %1$s.holdout_bucket(p.salt, a.customer_id) < p.holdout_percent / 100"
-"                   THEN 'control' ELSE 'treatment' END AS arm,"
-"         %1$s.quiet_hours_release(now(), a.time_zone, p.quiet_start, p.quiet_end) AS send_at"
-"  FROM audience a, p"
-"  WHERE NOT EXISTS (SELECT 1 FROM %1$s.campaign_entries e"
-"                    WHERE e.campaign_id = $1 AND e.customer_id = a.customer_id"
-"                      AND (e.entry_key = a.entry_key"
-"                           OR (p.reentry = 'cooldown' AND e.entered_at > now() - p.cooldown)))),"
-" ranked AS ("
-"  SELECT f.*, row_number() OVER (PARTITION BY f.customer_id, f.arm ORDER BY f.entry_key) AS nth FROM fresh f),"
-" decided AS ("
-"  SELECT r.*, CASE"
-"    WHEN r.arm = 'control' THEN NULL"
-"    WHEN p.cap_max IS NOT NULL AND r.nth + (SELECT count(*) FROM %1$s.outbox o"
-"                                     WHERE o.customer_id = r.customer_id AND o.created_at > now() - p.cap_per"
-"                                       AND (p.cap_channel IS NULL OR o.channel = p.cap_channel)"
-"                                       AND o.status NOT IN ('failed', 'expired', 'skipped')) > p.cap_max"
-"      THEN 'frequency_capped'"
-"    WHEN r.send_at > now() + p.max_delay THEN 'quiet_hours_expired'"
-"  END AS skip_reason,"
-"  $1 || ':' || length(r.customer_id) || ':' || r.customer_id || ':' || r.entry_key AS idempotency_key"
-"  FROM ranked r, p),"
-" messages AS ("
-"  INSERT INTO %1$s.outbox (idempotency_key, campaign_id, customer_id, channel, payload, not_before, expires_at, max_attempts)"
-"  SELECT d.idempotency_key, $1, d.customer_id, p.channel, d.payload, d.send_at, d.send_at + p.message_ttl, p.max_attempts"
-"  FROM decided d, p WHERE d.arm = 'treatment' AND d.skip_reason IS NULL"
-"  ON CONFLICT (idempotency_key) DO NOTHING"
-"  RETURNING message_id, idempotency_key),"
-" entries AS ("
-"  INSERT INTO %1$s.campaign_entries (campaign_id, customer_id, entry_key, event_key, arm, would_send_at, skip_reason, message_id)"
-"  SELECT $1, d.customer_id, d.entry_key, d.event_key, d.arm, d.send_at, d.skip_reason, m.message_id"
-"  FROM decided d LEFT JOIN messages m USING (idempotency_key)"
-"  ON CONFLICT (campaign_id, customer_id, entry_key) DO NOTHING"
-"  RETURNING arm, skip_reason, message_id)"
-" SELECT count(*), count(*) FILTER (WHERE arm = 'control'), count(message_id), count(skip_reason) FROM entries";
+static char *
+run_statement(const char *schema, const RunShape *shape)
+{
+	StringInfoData sql;
+	const char *entry_key = strcmp(shape->reentry, "once") == 0 ? "''::text"
+		: strcmp(shape->reentry, "per_event_key") == 0 ? "coalesce(a.event_key, '')" : "$6";
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "WITH p AS ("
+					 "  SELECT c.*, f.max_messages AS cap_max, f.per AS cap_per, f.channel AS cap_channel"
+					 "  FROM %1$s.campaigns c LEFT JOIN %1$s.frequency_caps f ON f.name = c.frequency_cap"
+					 "  WHERE c.campaign_id = $1),"
+					 " audience AS ("
+					 "  SELECT DISTINCT ON (a.customer_id, entry_key) a.customer_id, a.event_key, a.payload, a.time_zone,"
+					 "         %2$s COLLATE \"C\" AS entry_key"
+					 "  FROM unnest($2::text[] COLLATE \"C\", $3::text[] COLLATE \"C\", $4::jsonb[], $5::text[])"
+					 "       AS a(customer_id, event_key, payload, time_zone)"
+					 "  ORDER BY a.customer_id, entry_key),"
+					 " fresh AS ("
+					 "  SELECT a.*, CASE WHEN %1$s.holdout_bucket(p.salt, a.customer_id) < p.holdout_percent / 100"
+					 "                   THEN 'control' ELSE 'treatment' END AS arm,"
+					 "         %3$s AS send_at"
+					 "  FROM audience a, p"
+					 "  WHERE NOT EXISTS (SELECT 1 FROM %1$s.campaign_entries e"
+					 "                    WHERE e.campaign_id = $1 AND e.customer_id = a.customer_id"
+					 "                      AND (e.entry_key = a.entry_key%4$s))),",
+					 schema, entry_key,
+					 shape->quiet_hours ? psprintf("%s.quiet_hours_release(now(), a.time_zone, p.quiet_start, p.quiet_end)", schema)
+					 : "now()",
+					 strcmp(shape->reentry, "cooldown") == 0 ? " OR e.entered_at > now() - p.cooldown" : "");
+	if (shape->frequency_cap)
+		appendStringInfo(&sql,
+						 " ranked AS ("
+						 "  SELECT f.*, row_number() OVER (PARTITION BY f.customer_id, f.arm ORDER BY f.entry_key) AS nth"
+						 "  FROM fresh f),"
+						 " skips AS ("
+						 "  SELECT r.*, CASE"
+						 "    WHEN r.arm = 'control' THEN NULL"
+						 "    WHEN r.nth + (SELECT count(*) FROM %1$s.outbox o"
+						 "                  WHERE o.customer_id = r.customer_id AND o.created_at > now() - p.cap_per"
+						 "                    AND (p.cap_channel IS NULL OR o.channel = p.cap_channel)"
+						 "                    AND o.status NOT IN ('failed', 'expired', 'skipped')) > p.cap_max"
+						 "      THEN 'frequency_capped'"
+						 "    WHEN r.send_at > now() + p.max_delay THEN 'quiet_hours_expired'"
+						 "  END AS skip_reason"
+						 "  FROM ranked r, p),",
+						 schema);
+	else
+		appendStringInfo(&sql,
+						 " skips AS ("
+						 "  SELECT f.*, CASE WHEN f.arm = 'treatment' AND f.send_at > now() + p.max_delay"
+						 "                   THEN 'quiet_hours_expired' END AS skip_reason"
+						 "  FROM fresh f, p),");
+	appendStringInfo(&sql,
+					 " decided AS MATERIALIZED ("
+					 "  SELECT s.*, CASE WHEN s.arm = 'treatment' AND s.skip_reason IS NULL"
+					 "                   THEN pg_catalog.nextval('%1$s.outbox_message_id_seq') END AS message_id"
+					 "  FROM skips s),"
+					 " messages AS ("
+					 "  INSERT INTO %1$s.outbox (message_id, idempotency_key, campaign_id, customer_id, channel, payload,"
+					 "                          not_before, expires_at, max_attempts)"
+					 "  OVERRIDING SYSTEM VALUE"
+					 "  SELECT d.message_id, $1 || ':' || length(d.customer_id) || ':' || d.customer_id || ':' || d.entry_key,"
+					 "         $1, d.customer_id, p.channel, d.payload, d.send_at, d.send_at + p.message_ttl, p.max_attempts"
+					 "  FROM decided d, p WHERE d.message_id IS NOT NULL"
+					 "  ON CONFLICT (idempotency_key) DO NOTHING"
+					 "  RETURNING 1),"
+					 " entries AS ("
+					 "  INSERT INTO %1$s.campaign_entries (campaign_id, customer_id, entry_key, event_key, arm, would_send_at,"
+					 "                                    skip_reason, message_id)"
+					 "  SELECT $1, d.customer_id, d.entry_key, d.event_key, d.arm, d.send_at, d.skip_reason, d.message_id"
+					 "  FROM decided d"
+					 "  ON CONFLICT (campaign_id, customer_id, entry_key) DO NOTHING"
+					 "  RETURNING arm, skip_reason, message_id)"
+					 " SELECT count(*), count(*) FILTER (WHERE arm = 'control'), count(message_id), count(skip_reason),"
+					 "        (SELECT count(*) FROM messages)"
+					 " FROM entries",
+					 schema);
+	return sql.data;
+}
 
 /* The text of column attnum of the first result row (NULL for SQL NULL). */
 static char *
@@ -142,6 +189,7 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 			   *status,
 			   *cap;
 	bool		due;
+	RunShape	shape;
 	JobRows		rows;
 
 	memset(result, 0, sizeof(*result));
@@ -160,7 +208,7 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 		key_type = TEXTOID;
 	}
 	crm_job_execute(psprintf("SELECT campaign_id, name, owner::oid, audience, search_path, channel, status,"
-					 " next_run_at <= now(), frequency_cap FROM %s.campaigns WHERE %s = $1 FOR UPDATE",
+					 " next_run_at <= now(), frequency_cap, reentry, quiet_start IS NOT NULL FROM %s.campaigns WHERE %s = $1 FOR UPDATE",
 					 schema, campaign_id != 0 ? "campaign_id" : "name"),
 			1, &key_type, &key, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -183,6 +231,9 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 	status = text_column(7);
 	due = DatumGetBool(column(8, &isnull));
 	cap = text_column(9);
+	shape.frequency_cap = cap != NULL;
+	shape.reentry = text_column(10);
+	shape.quiet_hours = DatumGetBool(column(11, &isnull));
 
 	if (caller == JOB_BY_WORKER && (strcmp(status, "active") != 0 || !due))
 	{
@@ -227,11 +278,18 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 		v[3] = rows.payloads;
 		v[4] = rows.time_zones;
 		v[5] = CStringGetTextDatum(timestamptz_to_str(started));
-		crm_job_execute(psprintf(RUN_SQL, schema), 6, t, v, NULL, SPI_OK_SELECT);
+		crm_job_execute(run_statement(schema, &shape), 6, t, v, NULL, SPI_OK_SELECT);
 		result->entries = count_column(1);
 		result->control = count_column(2);
 		result->messages = count_column(3);
 		result->skipped = count_column(4);
+		/* a message whose entry was not written (or the reverse): undo the run */
+		if (count_column(5) != result->messages)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("campaign \"%s\": only " INT64_FORMAT " of its " INT64_FORMAT " messages could be written",
+							campaign_name, count_column(5), result->messages),
+					 errdetail("An outbox message with the same idempotency key already exists; the run is rolled back.")));
 		AtEOXact_GUC(false, nestlevel);
 	}
 

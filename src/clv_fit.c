@@ -303,11 +303,20 @@ fit_deserialize(FunctionCallInfo fcinfo, FitModel model)
 	PG_RETURN_POINTER(h);
 }
 
-/* A query cancel or statement timeout is pending: the fit stops, then we raise it. */
+static bool fit_stopped = false;
+
+/*
+ * A query cancel, statement timeout or termination is pending: the fit
+ * stops, then we raise it.  Only those: InterruptPending alone is also set
+ * by harmless interrupts (a parallel worker's message to the leader, a
+ * catch-up signal), and stopping on them made fits depend on timing.
+ */
 static bool
 fit_interrupted(void)
 {
-	return InterruptPending;
+	if (InterruptPending && (QueryCancelPending || ProcDiePending))
+		fit_stopped = true;
+	return fit_stopped;
 }
 
 /*
@@ -344,6 +353,7 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 		return crm_composite_result(fcinfo, out, isnull, ncolumns);
 
 	memset(&fit, 0, sizeof(fit));
+	fit_stopped = false;
 	clv_stop_requested = fit_interrupted;
 	if (model == FIT_GAMMA_GAMMA)
 	{
@@ -379,6 +389,10 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 	}
 	/* a cancel that stopped the optimiser is raised here, after it freed its memory */
 	CHECK_FOR_INTERRUPTS();
+	if (fit_stopped)
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling the model fit because of a pending interrupt")));
 
 	for (j = 0; j < nparams; j++)
 	{

@@ -65,6 +65,8 @@ text_ids_equal(const text *a, const text *b)
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+static void flush_pending(CustomerMap *map);
+
 CustomerMap *
 customer_map_create(MemoryContext parent, bool text_ids, bool with_amounts, bool merge_equal)
 {
@@ -83,6 +85,7 @@ customer_map_create(MemoryContext parent, bool text_ids, bool with_amounts, bool
 uint64
 customer_map_count(CustomerMap *map)
 {
+	flush_pending(map);
 	return map->table->members;
 }
 
@@ -103,6 +106,7 @@ customer_map_total_events(CustomerMap *map)
 	CustomerMapEntry *entry;
 	uint64		total = 0;
 
+	flush_pending(map);
 	custmap_start_iterate(map->table, &it);
 	while ((entry = custmap_iterate(map->table, &it)) != NULL)
 		total += entry->nevents;
@@ -412,18 +416,76 @@ find_customer(CustomerMap *map, Datum id, bool *found)
 	}
 }
 
+/*
+ * Adds the batched rows to the table, in their order of arrival.  An entry
+ * pointer is good only until the next insertion (robin hood hashing moves
+ * entries), so event lists, which live outside the entry, take three steps:
+ * insert every customer, find each again (now in cache) and prefetch its
+ * array, then add the events.
+ */
+static void
+flush_pending(CustomerMap *map)
+{
+	CustomerMapEntry *entries[CUSTOMER_MAP_BATCH];
+	bool		found[CUSTOMER_MAP_BATCH];
+	int			i;
+
+	if (map->period_set)
+	{
+		for (i = 0; i < map->npending; i++)
+		{
+			PendingEvent *p = &map->pending[i];
+			CustomerMapEntry *entry = custmap_insert_hash(map->table, p->id, p->hash, &found[0]);
+
+			add_to_entry(map, entry, found[0], p->event, p->amount);
+		}
+		map->npending = 0;
+		return;
+	}
+	for (i = 0; i < map->npending; i++)
+		(void) custmap_insert_hash(map->table, map->pending[i].id, map->pending[i].hash, &found[i]);
+	for (i = 0; i < map->npending; i++)
+	{
+		entries[i] = custmap_lookup_hash(map->table, map->pending[i].id, map->pending[i].hash);
+#if defined(__GNUC__)
+		if (found[i] && entries[i]->capacity > 0)
+			__builtin_prefetch(&entries[i]->events.many[entries[i]->nevents - 1], 1);
+#endif
+	}
+	for (i = 0; i < map->npending; i++)
+		add_to_entry(map, entries[i], found[i], map->pending[i].event, map->pending[i].amount);
+	map->npending = 0;
+}
+
 void
 customer_map_add(CustomerMap *map, Datum id, int64 event, double amount)
 {
-	bool		found;
-	CustomerMapEntry *entry = find_customer(map, id, &found);
+	PendingEvent *p;
 
-	add_to_entry(map, entry, found, event, amount);
+	if (map->text_ids)
+	{
+		bool		found;
+		CustomerMapEntry *entry = find_customer(map, id, &found);
+
+		add_to_entry(map, entry, found, event, amount);
+		return;
+	}
+	p = &map->pending[map->npending];
+	p->id = (uint64) DatumGetInt64(id);
+	p->hash = hash_int64_id(p->id);
+	p->event = event;
+	p->amount = amount;
+#if defined(__GNUC__)
+	__builtin_prefetch(&map->table->data[p->hash & map->table->sizemask], 1);
+#endif
+	if (++map->npending == CUSTOMER_MAP_BATCH)
+		flush_pending(map);
 }
 
 void
 customer_map_start(CustomerMap *map, custmap_iterator *it)
 {
+	flush_pending(map);
 	custmap_start_iterate(map->table, it);
 }
 
@@ -457,6 +519,8 @@ customer_map_merge(CustomerMap *into, CustomerMap *from)
 	custmap_iterator it;
 	CustomerMapEntry *entry;
 
+	flush_pending(into);
+	flush_pending(from);
 	custmap_start_iterate(from->table, &it);
 	while ((entry = custmap_iterate(from->table, &it)) != NULL)
 	{
@@ -484,6 +548,7 @@ customer_map_write(CustomerMap *map, StringInfo buf)
 	custmap_iterator it;
 	CustomerMapEntry *entry;
 
+	flush_pending(map);
 	pq_sendint32(buf, STATE_MAP_MAGIC);
 	pq_sendbyte(buf, STATE_MAP_VERSION);
 	pq_sendbyte(buf, (map->text_ids ? 1 : 0) | (map->with_amounts ? 2 : 0) | (map->merge_equal ? 4 : 0));

@@ -53,6 +53,21 @@ typedef struct CustomerMapEntry
 #define SH_DECLARE
 #include "lib/simplehash.h"
 
+/*
+ * Rows of bigint ids wait in a small batch whose hash buckets were prefetched
+ * when they arrived: a map of a million customers is far larger than the CPU
+ * caches, and one lookup after the other would each wait for memory.
+ */
+#define CUSTOMER_MAP_BATCH	64
+
+typedef struct PendingEvent
+{
+	uint64		id;
+	uint32		hash;
+	int64		event;
+	double		amount;
+} PendingEvent;
+
 typedef struct CustomerMap
 {
 	MemoryContext context;		/* owns the table, the events and the text ids */
@@ -63,6 +78,8 @@ typedef struct CustomerMap
 	bool		period_set;		/* merge_equal without amounts: bitmaps */
 	int64	   *scratch;		/* period set: one customer's periods, as a list */
 	uint32		scratch_size;
+	int			npending;		/* rows in pending, not yet in the table */
+	PendingEvent pending[CUSTOMER_MAP_BATCH];
 } CustomerMap;
 
 /* A new, empty map whose memory is a child context of parent. */

@@ -138,15 +138,20 @@ score_partition(WindowObject winobj, RfmPartition *part, int64 nrows, bool with_
 	part->scored = true;
 }
 
+/* results kept per cell up to this many bins (8,000 cells) */
+#define RFM_CACHED_RESULT_BINS	20
+
 /*
- * Per query (fn_extra): the result's tuple descriptor and the texts of every
- * cell and rfm11 segment, made once, so a row costs one heap_form_tuple.
+ * Per query (fn_extra): the result's tuple descriptor, the texts of every
+ * cell and rfm11 segment, and the crm.rfm value of each cell once made: a
+ * row's result depends on its cell only, so most rows cost a lookup.
  */
 typedef struct RfmQueryCache
 {
 	TupleDesc	tupdesc;
 	int			bins;			/* the cells below are for this bin count */
 	Datum	   *cells;			/* [(r-1) * bins^2 + (f-1) * bins + (m-1)], text */
+	Datum	   *results;		/* same index, crm.rfm or 0 until made; NULL above 20 bins */
 	Datum		segments[125];	/* rfm11 segment of each 1..5 cell, text */
 } RfmQueryCache;
 
@@ -182,6 +187,7 @@ query_cache(FunctionCallInfo fcinfo, int bins)
 	}
 	cache->bins = bins;
 	cache->cells = palloc(sizeof(Datum) * bins * bins * bins);
+	cache->results = bins <= RFM_CACHED_RESULT_BINS ? palloc0(sizeof(Datum) * bins * bins * bins) : NULL;
 	for (r = 1; r <= bins; r++)
 		for (f = 1; f <= bins; f++)
 			for (m = 1; m <= bins; m++)
@@ -201,22 +207,39 @@ rfm_result(FunctionCallInfo fcinfo, const RfmPartition *part, int64 row)
 	int			bins = part->bins;
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
-	int			c;
+	int			c,
+				cell = 0;
+	bool		complete = s[0] != 0 && s[1] != 0 && s[2] != 0;
 
+	if (complete)
+	{
+		cell = ((s[0] - 1) * bins + (s[1] - 1)) * bins + (s[2] - 1);
+		if (cache->results != NULL && cache->results[cell] != (Datum) 0)
+			return cache->results[cell];
+	}
 	for (c = 0; c < 3; c++)
 	{
 		nulls[c] = s[c] == 0;
 		values[c] = Int16GetDatum(s[c]);
 	}
-	if (s[0] == 0 || s[1] == 0 || s[2] == 0)
+	if (!complete)
 		nulls[3] = nulls[4] = true;
 	else
 	{
-		values[3] = cache->cells[((s[0] - 1) * bins + (s[1] - 1)) * bins + (s[2] - 1)];
+		values[3] = cache->cells[cell];
 		if (bins == 5)
 			values[4] = cache->segments[(s[0] - 1) * 25 + (s[1] - 1) * 5 + (s[2] - 1)];
 		else
 			nulls[4] = true;	/* the named segments are defined on 1..5 */
+	}
+	if (complete && cache->results != NULL)
+	{
+		/* the window executor copies results it must keep apart; this one stays read-only */
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		cache->results[cell] = HeapTupleGetDatum(heap_form_tuple(cache->tupdesc, values, nulls));
+		MemoryContextSwitchTo(old);
+		return cache->results[cell];
 	}
 	return HeapTupleGetDatum(heap_form_tuple(cache->tupdesc, values, nulls));
 }

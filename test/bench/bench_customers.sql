@@ -21,7 +21,9 @@ SELECT (i * 2654435761) % (:orders / 10) AS customer_id,
 FROM generate_series(1::bigint, :orders) i;
 VACUUM ANALYZE bench_orders;
 CREATE UNLOGGED TABLE bench_customers AS
-SELECT customer_id, extract(epoch FROM timestamptz '2025-01-01' - max(purchased_at)) / 86400 AS recency,
+-- float8 columns, the type crm.rfm_score takes (extract() gives numeric, whose
+-- conversion would cost the crm form a text round trip a row)
+SELECT customer_id, (extract(epoch FROM timestamptz '2025-01-01' - max(purchased_at)) / 86400)::float8 AS recency,
        count(*)::float8 AS frequency, sum(amount) AS monetary
 FROM bench_orders GROUP BY customer_id;
 VACUUM ANALYZE bench_customers;
