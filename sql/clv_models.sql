@@ -153,6 +153,30 @@ SELECT c.id, round(crm.p_alive(m.bgnbd, c.x, c.t_x, c.t)::numeric, 4) AS p_alive
        round(crm.ltv_estimate(m.bgnbd, m.gg, c.x, c.t_x, c.t, c.zbar, 52, 0.10, '1 week')::numeric, 2) AS ltv_1y_10pct
 FROM cdnow c, test.stored_models m WHERE c.id IN (1, 2, 18, 1516) ORDER BY c.id;
 
+-- a model that changes from row to row (one per segment, read from a table) is
+-- read again whenever it changes: the same values as each model on its own
+CREATE TEMP TABLE segment_models AS
+SELECT id % 2 AS segment, crm.bgnbd_fit(x, t_x, t) AS bgnbd, crm.pareto_nbd_fit(x, t_x, t) AS pnbd
+FROM cdnow GROUP BY id % 2;
+CREATE TEMP TABLE alternating AS
+SELECT c.id, crm.p_alive(m.bgnbd, c.x, c.t_x, c.t) AS bg_p, crm.p_alive(m.pnbd, c.x, c.t_x, c.t) AS pn_p,
+       crm.expected_purchases(m.bgnbd, c.x, c.t_x, c.t, 52) AS bg_e
+FROM (SELECT * FROM cdnow ORDER BY id) c, LATERAL (SELECT * FROM segment_models s WHERE s.segment = c.id % 2) m;
+SELECT sum(customers) AS customers, sum(mismatches) AS mismatches, (SELECT count(DISTINCT bgnbd::text) FROM segment_models) AS models
+FROM (SELECT count(*) AS customers,
+             count(*) FILTER (WHERE a.bg_p <> crm.p_alive((SELECT bgnbd FROM segment_models WHERE segment = 0), c.x, c.t_x, c.t)
+                                 OR a.pn_p <> crm.p_alive((SELECT pnbd FROM segment_models WHERE segment = 0), c.x, c.t_x, c.t)
+                                 OR a.bg_e <> crm.expected_purchases((SELECT bgnbd FROM segment_models WHERE segment = 0),
+                                                                     c.x, c.t_x, c.t, 52)) AS mismatches
+      FROM alternating a JOIN cdnow c USING (id) WHERE c.id % 2 = 0
+      UNION ALL
+      SELECT count(*),
+             count(*) FILTER (WHERE a.bg_p <> crm.p_alive((SELECT bgnbd FROM segment_models WHERE segment = 1), c.x, c.t_x, c.t)
+                                 OR a.pn_p <> crm.p_alive((SELECT pnbd FROM segment_models WHERE segment = 1), c.x, c.t_x, c.t)
+                                 OR a.bg_e <> crm.expected_purchases((SELECT bgnbd FROM segment_models WHERE segment = 1),
+                                                                     c.x, c.t_x, c.t, 52))
+      FROM alternating a JOIN cdnow c USING (id) WHERE c.id % 2 = 1) per_segment;
+
 -- ltv_estimate: no discount is expected spend x expected purchases; discounting lowers it;
 -- the rate is annual, converted through time_unit (a week is 7/365.25 of a year).
 SELECT test.check('undiscounted', crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52),

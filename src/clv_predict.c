@@ -29,6 +29,7 @@ typedef struct TransactionModel
 	const char *type_name;
 	const char *param_names[CLV_MAX_PARAMS];
 	double		(*p_alive) (const double *p, double x, double tx, double T);
+	bool		p_alive_cached;	/* false: a closed form, cheaper than a cache lookup */
 	double		(*expected) (const double *p, double t);
 	double		(*expected_conditional) (const double *p, double x, double tx, double T, double t);
 	double		(*pmf) (const double *p, int n, double t);
@@ -37,13 +38,13 @@ typedef struct TransactionModel
 
 static const TransactionModel BGNBD = {
 	"crm.bgnbd_model", {"r", "alpha", "a", "b"},
-	clv_bgnbd_p_alive, clv_bgnbd_expected, clv_bgnbd_expected_conditional, clv_bgnbd_pmf,
+	clv_bgnbd_p_alive, false, clv_bgnbd_expected, clv_bgnbd_expected_conditional, clv_bgnbd_pmf,
 	clv_bgnbd_discounted_purchases
 };
 
 static const TransactionModel PARETO_NBD = {
 	"crm.pareto_nbd_model", {"r", "alpha", "s", "beta"},
-	clv_pnbd_p_alive, clv_pnbd_expected, clv_pnbd_expected_conditional, clv_pnbd_pmf,
+	clv_pnbd_p_alive, true, clv_pnbd_expected, clv_pnbd_expected_conditional, clv_pnbd_pmf,
 	clv_pnbd_discounted_purchases
 };
 
@@ -138,8 +139,9 @@ static bool
 model_params(FunctionCallInfo fcinfo, int argno, int slotno, int nparams,
 			 const char *const *names, const char *function, double *params)
 {
-	HeapTupleHeader tuple = PG_GETARG_HEAPTUPLEHEADER(argno);
-	Size		length = HeapTupleHeaderGetDatumLength(tuple);
+	struct varlena *packed = (struct varlena *) PG_GETARG_POINTER(argno);
+	HeapTupleHeader tuple;
+	Size		length;
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
 	ModelSlot  *slot;
 	int			j;
@@ -148,7 +150,20 @@ model_params(FunctionCallInfo fcinfo, int argno, int slotno, int nparams,
 		cache = fcinfo->flinfo->fn_extra =
 			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
 	slot = &cache->slot[slotno];
-	if (slot->bytes == NULL || slot->length != length || memcmp(slot->bytes, tuple, length) != 0)
+	/*
+	 * The same model as on the last row, compared in place: a model read from
+	 * a table has a short header, which detoasting would copy on every row.
+	 */
+	if (slot->bytes != NULL && !VARATT_IS_EXTERNAL(packed) && !VARATT_IS_COMPRESSED(packed) &&
+		slot->length == VARSIZE_ANY_EXHDR(packed) &&
+		memcmp(slot->bytes, VARDATA_ANY(packed), slot->length) == 0)
+	{
+		memcpy(params, slot->params, sizeof(double) * nparams);
+		return slot->usable;
+	}
+	tuple = PG_GETARG_HEAPTUPLEHEADER(argno);
+	length = HeapTupleHeaderGetDatumLength(tuple) - VARHDRSZ;
+	if (slot->bytes == NULL || slot->length != length || memcmp(slot->bytes, VARDATA(tuple), length) != 0)
 	{
 		if (slot->bytes)
 			pfree(slot->bytes);
@@ -173,7 +188,7 @@ model_params(FunctionCallInfo fcinfo, int argno, int slotno, int nparams,
 								function, names[j], slot->params[j])));
 		}
 		slot->bytes = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, length);
-		memcpy(slot->bytes, tuple, length);
+		memcpy(slot->bytes, VARDATA(tuple), length);
 		slot->length = length;
 	}
 	memcpy(params, slot->params, sizeof(double) * nparams);
@@ -226,6 +241,8 @@ p_alive(FunctionCallInfo fcinfo, const TransactionModel *m)
 	if (!model_params(fcinfo, 0, 0, 4, m->param_names, "crm.p_alive", p))
 		PG_RETURN_NULL();
 	history_args(fcinfo, 1, "crm.p_alive", h);
+	if (!m->p_alive_cached)
+		return prediction_result(m->p_alive(p, h[0], h[1], h[2]), "crm.p_alive");
 	key[0] = h[0], key[1] = h[1], key[2] = h[2], key[3] = 0, key[4] = 0;
 	CACHED(fcinfo, key, m->p_alive(p, h[0], h[1], h[2]));
 	return prediction_result(value, "crm.p_alive");
