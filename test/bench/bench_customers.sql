@@ -77,5 +77,8 @@ JOIN bench_times f ON f.family = CASE WHEN t.family IN ('rfm_score', 'floor cust
 LEFT JOIN bench_times s ON s.family = t.family AND s.variant <> 'crm' AND s.family NOT LIKE 'floor%'
 ORDER BY t.family LIKE 'floor%' DESC, t.family, t.variant;
 
-\echo 'Memory of the per-customer state (bytes per customer), from the aggregate memory context:'
-SELECT pg_size_pretty(sum(total_bytes)) FROM pg_backend_memory_contexts WHERE name = 'crm customer map';
+\echo 'Memory of the per-customer state, as the aggregates report it at DEBUG1:'
+SET client_min_messages = debug1;
+SELECT crm.cohort_retention(customer_id, purchased_at, 'month') IS NOT NULL AS cohorts FROM bench_orders;
+SELECT crm.customer_kpis(customer_id, purchased_at, amount) IS NOT NULL AS kpis FROM bench_orders;
+RESET client_min_messages;
