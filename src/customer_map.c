@@ -435,9 +435,10 @@ flush_pending(CustomerMap *map)
 		for (i = 0; i < map->npending; i++)
 		{
 			PendingEvent *p = &map->pending[i];
-			CustomerMapEntry *entry = custmap_insert_hash(map->table, p->id, p->hash, &found[0]);
+			bool		known;
+			CustomerMapEntry *entry = custmap_insert_hash(map->table, p->id, p->hash, &known);
 
-			add_to_entry(map, entry, found[0], p->event, p->amount);
+			add_to_entry(map, entry, known, p->event, p->amount);
 		}
 		map->npending = 0;
 		return;
