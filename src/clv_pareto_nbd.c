@@ -95,7 +95,9 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 	z2c = ((abig ? be : al) + T) / (M + T);
 	lMx = log(M + tx);
 	lratio = -log1p((T - tx) / (M + tx));	/* ln((M+tx)/(M+T)) */
-	K = lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx;
+	/* s ln(beta / (beta+tx)) as a log1p: s can be ~1e8 near the boundary */
+	K = abig ? lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx
+		: lg->lgr + r * lg->lal - s * log1p(tx / be) - rx * lMx;
 	/* ln 2F1 at z1 depends on (x, tx) only: callers may pass it cached */
 	if (f1cache && reuse)
 	{
@@ -172,6 +174,7 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 						dz2b = (al + T) / ((be + T) * (be + T));
 
 			dK[1] = r / al;
+			dK[2] = -log1p(tx / be);
 			dK[3] = s / be - rho / (be + tx);
 			du1[0] = -1.0 / rho + F1d[0] + F1d[1];
 			du1[1] = F1d[2] * dz1a;
@@ -497,6 +500,47 @@ pnbd_objective(const double *th, double *grad, void *vctx)
 	return f / d->wsum;
 }
 
+/*
+ * Cap on ln s in the fit.  Along the boundary ridge the mean log-likelihood
+ * approaches its supremum like c/s with c = O(1) (the gradient in ln s is
+ * about -c/s), so at s = e^18 ~ 7e7 it is within ~1e-8 per customer of the
+ * limit model (exponential lifetimes, no heterogeneity); beyond the cap the
+ * objective is flat in ln s and BFGS converges in the other coordinates.
+ */
+#define PNBD_LNS_MAX 18.0
+
+/*
+ * The objective in the coordinates the optimiser walks: ln r, ln alpha,
+ * ln(s/beta), ln s.  A population whose lifetimes have little heterogeneity
+ * has its supremum at s, beta -> inf with s/beta (the mean dropout rate)
+ * fixed; in these coordinates that is the single direction ln s -> inf,
+ * along which the objective flattens like 1/s, while the other three
+ * converge.  In (ln s, ln beta) the same ridge is diagonal and BFGS spent
+ * hundreds of iterations zig-zagging along it.
+ */
+static double
+pnbd_objective_mu(const double *ph, double *grad, void *vctx)
+{
+	double		th[4],
+				g[4],
+				f,
+				lns = fmin(ph[3], PNBD_LNS_MAX);
+
+	th[0] = ph[0];
+	th[1] = ph[1];
+	th[2] = lns;
+	th[3] = lns - ph[2];
+	f = pnbd_objective(th, grad ? g : NULL, vctx);
+	if (grad)
+	{
+		grad[0] = g[0];
+		grad[1] = g[1];
+		grad[2] = -g[3];
+		grad[3] = ph[3] < PNBD_LNS_MAX ? g[2] + g[3] : 0.0;
+	}
+	return f;
+}
+
 /* Maximum-likelihood fit on compressed histories (notes §0). */
 void
 clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
@@ -505,6 +549,7 @@ clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 		{1.0, 1.0, 1.0, 1.0}, {0.5, 0.3, 0.5, 0.3}, {2.0, 5.0, 2.0, 5.0}
 	};
 	double		starts[12],
+				ph[4],
 				th[4],
 				se[4],
 				fval,
@@ -534,10 +579,35 @@ clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 		d.px = d.pT = d.f2 = NULL;
 	}
 	for (k = 0; k < 3; k++)
+	{
+		starts[4 * k] = log(starts0[k][0]);
+		starts[4 * k + 1] = log(starts0[k][1]);
+		starts[4 * k + 2] = log(starts0[k][2] / starts0[k][3]);
+		starts[4 * k + 3] = log(starts0[k][2]);
+	}
+	fit->converged = clv_minimise(pnbd_objective_mu, &d, 4, starts, 3, false, 1e-9,
+								  ph, &fval, &fit->iterations);
+	if (ph[3] >= PNBD_LNS_MAX)
+	{
+		/*
+		 * Supremum on the boundary: clv_minimise calls a log-parameter
+		 * beyond 18 unconverged, but at the cap the objective is the limit
+		 * model's to ~1e-8 per customer, so judge the other three
+		 * coordinates by BFGS's own (stall) tolerance.
+		 */
+		double		g[4];
+
+		ph[3] = PNBD_LNS_MAX;
+		fval = pnbd_objective_mu(ph, g, &d);
+		fit->converged = isfinite(fval);
 		for (j = 0; j < 4; j++)
-			starts[4 * k + j] = log(starts0[k][j]);
-	fit->converged = clv_minimise(pnbd_objective, &d, 4, starts, 3, false, 1e-9,
-								  th, &fval, &fit->iterations);
+			if (!(fabs(g[j]) <= 1e-6) || fabs(ph[j]) > PNBD_LNS_MAX)
+				fit->converged = false;
+	}
+	th[0] = ph[0];
+	th[1] = ph[1];
+	th[2] = ph[3];
+	th[3] = th[2] - ph[2];
 	clv_hessian_se(pnbd_objective, &d, 4, th, d.wsum, true, se);
 	clv_fit_from_log(fit, th, se, scale, 1, 3);
 	for (i = 0; i < n; i++)

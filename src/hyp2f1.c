@@ -28,6 +28,7 @@
 #include <math.h>
 
 #define PNBD_SERIES_ZMAX 0.95
+#define PNBD_SERIES_ZMIN 0.8
 #define BG_SERIES_ZMAX 0.99
 #define MAX_TERMS 100000
 #define LN2 0.693147180559945309417232121458
@@ -200,10 +201,252 @@ pnbd_quad(double rho, double b, double z, double zc, double *d)
 	return lf;
 }
 
+/*
+ * Gauss-Legendre nodes and weights on [-1, 1], positive half (mpmath).
+ * Relative error of the n-point rule on exp(-D x), x in [0, 1]: n = 8 is
+ * 1e-14 at D = 4 and 2e-8 at D = 10; n = 10 is 1e-13 at D = 8; n = 12 is
+ * 1e-15 at D = 10.
+ */
+static const double gl8[4][2] = {
+	{0.960289856497536231684, 0.101228536290376259153},
+	{0.796666477413626739592, 0.222381034453374470544},
+	{0.525532409916328985818, 0.313706645877887287338},
+	{0.183434642495649804939, 0.362683783378361982965},
+};
+static const double gl10[5][2] = {
+	{0.973906528517171720078, 0.0666713443086881375936},
+	{0.865063366688984510732, 0.149451349150580593146},
+	{0.679409568299024406234, 0.219086362515982043996},
+	{0.433395394129247190799, 0.269266719309996355091},
+	{0.148874338981631210885, 0.295524224714752870174},
+};
+static const double gl12[6][2] = {
+	{0.981560634246719250691, 0.0471753363865118271946},
+	{0.904117256370474856678, 0.10693932599531843096},
+	{0.769902674194304687037, 0.160078328543346226335},
+	{0.587317954286617447297, 0.203167426723065921749},
+	{0.367831498998180193753, 0.233492536538354808761},
+	{0.125233408511468915472, 0.249147045813402785001},
+};
+
+/*
+ * Beta-integral form of 2F1(rho, b; rho+1; z) for z near 1.  With
+ * a = 1 - b < 1, e = rho + 1 - b > 0 and sp(u) = ln(1 + e^u), the Euler
+ * integral becomes (t = 1/(1 + e^u) / z ...; equivalently B_z(rho, 1-b))
+ *   2F1 = rho z^-rho K,  K = int_{u0}^inf exp(chi(u)) du,
+ *   chi(u) = a u - e sp(u),  u0 = ln((1-z)/z).
+ * chi is concave with slopes a (u -> -inf) and -rho (u -> inf); its mode
+ * is u0, or ln(a/rho) where sigma(u) = a/e when that lies above u0.
+ * Around the mode u_m, with y = u - u_m and sig = sigma(u_m),
+ *   chi(u) - chi(u_m) = a y - e log1p(sig expm1(y)),
+ * exact to rounding even when a, e ~ 1e8 and the drop is O(1).  The
+ * partials are moments (all from d/drho, d/db, d/dz of the Euler integral):
+ *   dlnF/drho = 1/rho - ln z - <sp(u)>,  dlnF/db = <sp(u) - u>,
+ *   dlnF/dz = (b/z) <e^-u>   (positive terms: no cancellation).
+ */
+typedef struct PnbdTail
+{
+	double		a;
+	double		e;
+	double		sig;			/* sigma(u_m) */
+	double		yknee;			/* y of u = 0, where chi bends */
+	double		s[4];			/* sums of f, f L, f y, f e^-y */
+} PnbdTail;
+
+/*
+ * L(y) = ln(1 - sig + sig e^y) = sp(u_m + y) - sp(u_m), and e^-y; past
+ * y = 600 in the form that does not overflow.
+ */
+static inline double
+tail_L(double sig, double y, double *emy)
+{
+	if (y < -0.5)
+	{
+		/* 1 + expm1(y) would lose e^y to rounding */
+		double		ey = exp(y);
+
+		*emy = 1.0 / ey;
+		return log1p(sig * (ey - 1.0));
+	}
+	if (y < 600.0)
+	{
+		double		em1 = expm1(y);
+
+		*emy = 1.0 / (1.0 + em1);
+		return log1p(sig * em1);
+	}
+	*emy = exp(-y);
+	return y + log(sig) + log1p((1.0 / sig - 1.0) * *emy);
+}
+
+/* One n-point Gauss-Legendre panel on [y0, y1] into the sums. */
+static void
+tail_panel(PnbdTail *t, double y0, double y1, const double (*gl)[2], int nh)
+{
+	double		c = 0.5 * (y0 + y1),
+				h = 0.5 * (y1 - y0);
+	int			i,
+				side;
+
+	for (i = 0; i < nh; i++)
+		for (side = -1; side <= 1; side += 2)
+		{
+			double		y = c + side * h * gl[i][0];
+			double		emy,
+						L = tail_L(t->sig, y, &emy);
+			double		f = gl[i][1] * fabs(h) * exp(t->a * y - t->e * L);
+
+			t->s[0] += f;
+			t->s[1] += f * L;
+			t->s[2] += f * y;
+			t->s[3] += f * emy;
+		}
+}
+
+#define TAIL_DROP_END 38.0		/* e^-38 ~ 3e-17: the rest is negligible */
+
+/*
+ * Integrate exp(chi(u_m + y) - chi(u_m)) from y = 0 in direction dir
+ * (+1 / -1) up to ylim or until it has dropped by TAIL_DROP_END.  Panels
+ * are sized from the local slope and curvature for a target drop, coarser
+ * rules where the integrand is already small (the error bound is relative
+ * to the mode), and kept short near the knee, where log1p(sig expm1(y))
+ * has its complex singularities (Im y = +-pi).
+ */
+static void
+tail_march(PnbdTail *t, double ylim, int dir)
+{
+	double		y = 0.0,
+				v = 0.0,
+				sg = t->sig;
+	int			n;
+
+	for (n = 0; n < 200 && dir * (ylim - y) > 0.0; n++)
+	{
+		double		q = -dir * (t->a - t->e * sg),	/* rate of decrease */
+					c = t->e * sg * (1.0 - sg),
+					D,
+					h,
+					y1,
+					emy,
+					L,
+					v1,
+					sg1,
+					q1,
+					dk = fabs(y - t->yknee);
+		const double (*gl)[2];
+		int			nh,
+					halve = 0;
+
+		if (v > -8.0)
+		{
+			D = 8.0;
+			gl = gl12;
+			nh = 6;
+		}
+		else if (v > -16.0)
+		{
+			D = 8.0;
+			gl = gl10;
+			nh = 5;
+		}
+		else
+		{
+			D = 11.0;
+			gl = gl8;
+			nh = 4;
+		}
+		/* q h + c h^2 / 2 = D, in the form without cancellation */
+		h = 2.0 * D / (q + sqrt(q * q + 2.0 * c * D));
+		h = fmin(h, fmax(2.0, 0.25 * dk));
+		for (;;)
+		{
+			y1 = y + dir * h;
+			if (dir * (y1 - ylim) > 0.0)
+				y1 = ylim;
+			L = tail_L(t->sig, y1, &emy);
+			v1 = t->a * y1 - t->e * L;
+			/* sigma(u_m + y1) = sig e^y1 / (1 - sig + sig e^y1) */
+			sg1 = t->sig * exp(y1 - L);
+			q1 = -dir * (t->a - t->e * sg1);
+			/*
+			 * The drop and the bend (slope change times width) across the
+			 * panel must stay near the targets; concavity can make either
+			 * larger than the estimate, so halve until they do.
+			 */
+			if ((v - v1 <= 1.5 * D && (q1 - q) * h <= D) || ++halve > 60)
+				break;
+			h *= 0.5;
+		}
+		tail_panel(t, dir > 0 ? y : y1, dir > 0 ? y1 : y, gl, nh);
+		y = y1;
+		v = v1;
+		sg = sg1;
+		if (v < -TAIL_DROP_END)
+			break;
+	}
+}
+
+/* ln 2F1(rho, b; rho+1; z) and partials by the beta integral above (e > 0). */
+static double
+pnbd_tail(double rho, double b, double z, double zc, double *d)
+{
+	PnbdTail	t;
+	double		lz = log1p(-zc),
+				um,
+				lnf,
+				lk,
+				spm,
+				emu;				/* e^-u_m */
+	int			j;
+
+	t.a = 1.0 - b;
+	t.e = rho + 1.0 - b;
+	for (j = 0; j < 4; j++)
+		t.s[j] = 0.0;
+	if (t.a > 0.0 && t.a * z > rho * zc)
+	{
+		/* interior mode u_m = ln(a/rho) > u0 (here rho (1-z) < 1) */
+		um = log(t.a / rho);
+		t.sig = t.a / t.e;
+		spm = log1p(t.a / rho);
+		emu = rho / t.a;
+		lnf = log(rho) - rho * lz + t.a * um - t.e * spm;
+		t.yknee = -um;
+		tail_march(&t, INFINITY, 1);
+		tail_march(&t, log(zc) - lz - um, -1);
+	}
+	else
+	{
+		/* mode at u0: chi(u0) - rho ln z = a ln(1-z) exactly */
+		um = log(zc) - lz;
+		t.sig = zc;
+		spm = -lz;
+		emu = z / zc;
+		lnf = log(rho) + t.a * log(zc);
+		t.yknee = -um;
+		tail_march(&t, INFINITY, 1);
+	}
+	lk = log(t.s[0]);
+	if (d)
+	{
+		double		mL = t.s[1] / t.s[0],
+					my = t.s[2] / t.s[0],
+					me = t.s[3] / t.s[0];
+
+		d[0] = 1.0 / rho - lz - spm - mL;
+		d[1] = spm - um + mL - my;
+		d[2] = b / z * emu * me;
+	}
+	return lnf + lk;
+}
+
 /* ln 2F1(rho, b; rho+1; z) and partials; see the file header. */
 double
 clv_hyp2f1_pnbd_log(double rho, double b, double z, double zc, double *d)
 {
+	double		e;
+
 	if (z <= 0.0)
 	{
 		if (d)
@@ -214,9 +457,19 @@ clv_hyp2f1_pnbd_log(double rho, double b, double z, double zc, double *d)
 		}
 		return 0.0;
 	}
+	e = rho + 1.0 - b;
+	/*
+	 * The series need about 39 / -ln z terms once their ratio nears z
+	 * (~5 ns each with the partials); the beta integral costs ~1-2 us
+	 * whatever z.  So: series up to z = 0.8, and beyond that only the Euler
+	 * series whose ratio (e+n) z / (rho+1+n) is still below 1/2 at n = 40.
+	 */
+	if (z > PNBD_SERIES_ZMIN && e > 0.0 &&
+		(e >= b || (e + 40.0) * z > 0.5 * (rho + 41.0)))
+		return pnbd_tail(rho, b, z, zc, d);
 	if (z > PNBD_SERIES_ZMAX)
 		return pnbd_quad(rho, b, z, zc, d);
-	if (rho + 1.0 - b < b)
+	if (e < b)
 		return pnbd_euler(rho, b, z, zc, d);
 	return pnbd_direct(rho, b, z, d);
 }

@@ -7,6 +7,7 @@
  * Usage: test_clv [data_dir]   (default: run from /work/clv_dev)
  */
 #include "clv_models.h"
+#include "hyp2f1.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@ static int	npass = 0,
 
 #define CDNOW "test/data/cdnow_customers_summary_with_transactions.csv"
 #define REFS "test/data/clv_prediction_refs.csv"
+#define H2F1_REFS "test/data/hyp2f1_refs.csv"
 
 /* Record one check result, printing failures. */
 static void
@@ -53,6 +55,22 @@ relerr(double got, double ref)
 	if (!isfinite(got))
 		return INFINITY;
 	return fabs(got - ref) / fmax(fabs(ref), 1e-300);
+}
+
+/* ln Gamma for the independent checks (libm; the harness is single-threaded). */
+static double
+clv_lgamma_test(double x)
+{
+	return lgamma(x);
+}
+
+/* ln(e^u + e^v). */
+static double
+clv_log_add(double u, double v)
+{
+	double		m = fmax(u, v);
+
+	return m + log(exp(u - m) + exp(v - m));
 }
 
 /* ---- reference values ---- */
@@ -660,6 +678,229 @@ test_timing(void)
 	free(c);
 }
 
+/* ---- 2F1 near z = 1 and boundary Pareto/NBD fits ---- */
+
+/* ln 2F1(rho, b; rho+1; z) against mpmath at 1 - z = 1e-3 ... 1e-12. */
+static void
+test_hyp2f1(void)
+{
+	FILE	   *f = fopen(H2F1_REFS, "r");
+	char		line[256];
+	double		maxe = 0.0,
+				maxde = 0.0;
+	int			nrow = 0;
+
+	check(f != NULL, "open " H2F1_REFS);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+	{
+		double		rho,
+					b,
+					zc,
+					ref,
+					got,
+					d[3],
+					e;
+		char		msg[256];
+
+		if (sscanf(line, "%lf,%lf,%lf,%lf", &rho, &b, &zc, &ref) != 4)
+			continue;
+		nrow++;
+		got = clv_hyp2f1_pnbd_log(rho, b, 1.0 - zc, zc, d);
+		e = fabs(got - ref) / fmax(1.0, fabs(ref));
+		maxe = fmax(maxe, isnan(e) ? INFINITY : e);
+		snprintf(msg, sizeof(msg), "2F1 rho=%g b=%.17g 1-z=%g: got %.17g ref %.17g",
+				 rho, b, zc, got, ref);
+		check(e <= 1e-13, msg);
+		/* the partial in rho against a central difference (scaled to ln F) */
+		{
+			double		h = 1e-6 * rho,
+						fd = (clv_hyp2f1_pnbd_log(rho + h, b, 1.0 - zc, zc, NULL) -
+							  clv_hyp2f1_pnbd_log(rho - h, b, 1.0 - zc, zc, NULL)) / (2.0 * h),
+						de = fabs(fd - d[0]) * rho / fmax(1.0, fabs(ref));
+
+			if (rho + 1.0 - b - h > 0.0)
+				maxde = fmax(maxde, de);
+		}
+	}
+	fclose(f);
+	printf("2F1 near z = 1: %d mpmath rows, max rel err %.2e, d/drho vs central difference %.1e\n",
+		   nrow, maxe, maxde);
+	check(nrow >= 100, "at least 100 2F1 reference rows");
+	check(maxde < 1e-6, "2F1 d/drho agrees with a central difference");
+}
+
+/* Gauss-Legendre nodes/weights on [-1, 1] by Newton on P_n (n <= 32). */
+static void
+gauss_legendre(int n, double *x, double *w)
+{
+	int			i,
+				k;
+
+	for (i = 0; i < n; i++)
+	{
+		double		t = cos(3.14159265358979323846 * (i + 0.75) / (n + 0.5)),
+					p0,
+					p1,
+					dp = 1.0;
+
+		for (k = 0; k < 100; k++)
+		{
+			double		dt;
+			int			j;
+
+			p0 = 1.0;
+			p1 = t;
+			for (j = 2; j <= n; j++)
+			{
+				double		p2 = ((2.0 * j - 1.0) * t * p1 - (j - 1.0) * p0) / j;
+
+				p0 = p1;
+				p1 = p2;
+			}
+			dp = n * (t * p1 - p0) / (t * t - 1.0);
+			dt = p1 / dp;
+			t -= dt;
+			if (fabs(dt) < 1e-16)
+				break;
+		}
+		x[i] = t;
+		w[i] = 2.0 / ((1.0 - t * t) * dp * dp);
+	}
+}
+
+/*
+ * Log-likelihood of the limit model the boundary fit approaches: purchases
+ * Poisson with rate ~ Gamma(r, alpha), lifetime exponential with one rate
+ * mu for everyone.  Per customer (integrating out lambda):
+ *   L = G(r+x)/G(r) alpha^r [e^(-mu T) (alpha+T)^-(r+x)
+ *                            + mu int_tx^T e^(-mu tau) (alpha+tau)^-(r+x) dtau],
+ * the integral by 16-point Gauss-Legendre on 32 panels in ln(alpha+tau).
+ * Independent of the Pareto/NBD code (no 2F1).
+ */
+static double
+limit_loglik(const ClvHistory *h, size_t n, double r, double al, double mu)
+{
+	double		gx[16],
+				gw[16],
+				ll = 0.0;
+	size_t		i;
+
+	gauss_legendre(16, gx, gw);
+	for (i = 0; i < n; i++)
+	{
+		double		p = r + h[i].x,
+					v0 = log(al + h[i].tx),
+					v1 = log(al + h[i].T),
+					ref = -mu * h[i].tx - p * v0,	/* log integrand bound */
+					sum = 0.0,
+					alive;
+		int			k,
+					j;
+
+		for (k = 0; k < 32; k++)
+		{
+			double		a = v0 + (v1 - v0) * k / 32.0,
+						b = v0 + (v1 - v0) * (k + 1) / 32.0;
+
+			for (j = 0; j < 16; j++)
+			{
+				double		v = 0.5 * (a + b) + 0.5 * (b - a) * gx[j];
+				double		tau = exp(v) - al;
+
+				/* dtau = e^v dv */
+				sum += 0.5 * (b - a) * gw[j] * exp(-mu * tau - p * v + v - ref);
+			}
+		}
+		alive = -mu * h[i].T - p * v1;
+		ll += h[i].weight * (clv_lgamma_test(p) - clv_lgamma_test(r) + r * log(al) +
+							 clv_log_add(alive, ref + log(mu * sum)));
+	}
+	return ll;
+}
+
+/*
+ * Customers with bounded lifetimes (u^2 * 730 days), Poisson purchases at a
+ * log-normal weekly rate while alive, first purchase in the first year,
+ * observed to day 730, histories in weeks: no exponential dropout, so the
+ * Pareto/NBD supremum lies at s, beta -> inf (the limit model above).
+ */
+static void
+test_boundary(void)
+{
+	Rng			g = {20240611u};
+	int			ncust = 10000,
+				i,
+				j,
+				nh_ok = 1;
+	Cust	   *c = malloc(ncust * sizeof(Cust));
+	ClvHistory *h;
+	ClvFit		f;
+	size_t		nh;
+	double		t0,
+				mu,
+				llim,
+				best = -INFINITY;
+
+	for (i = 0; i < ncust; i++)
+	{
+		double		first = floor(365.0 * runif(&g)),
+					u = runif(&g),
+					span = fmin(u * u * 730.0, 730.0 - first),
+					rate = exp(-2.0 + rnorm(&g)) / 7.0,
+					t = 0.0,
+					last = 0.0;
+		int			x = 0;
+
+		for (;;)
+		{
+			double		day;
+
+			t += -log(runif(&g)) / rate;
+			if (t > span)
+				break;
+			day = floor(first + t);
+			if (day > first + last)
+			{
+				x++;
+				last = day - first;
+			}
+		}
+		c[i].x = x;
+		c[i].tx = last / 7.0;
+		c[i].T = (730.0 - first) / 7.0;
+		c[i].zbar = 0;
+	}
+	h = compress(c, ncust, &nh);
+	t0 = now();
+	clv_pnbd_fit(h, nh, &f);
+	print_fit("Pareto/NBD boundary (bounded lifetimes)", &f, now() - t0, nh);
+	for (j = 0; j < 4; j++)
+		nh_ok &= isfinite(f.params[j]) && f.params[j] > 0.0;
+	check(nh_ok, "boundary fit: finite positive parameters");
+	check(f.converged, "boundary fit converged (at the s cap)");
+	check(f.iterations <= 120, "boundary fit within 120 iterations");
+	check(f.params[2] > 1e6, "boundary fit: s at the boundary");
+	mu = f.params[2] / f.params[3];
+	llim = limit_loglik(h, nh, f.params[0], f.params[1], mu);
+	/* the limit model at the fitted (r, alpha, mu) and around it */
+	for (j = 0; j < 7; j++)
+	{
+		double		q[3] = {f.params[0], f.params[1], mu};
+
+		if (j > 0)
+			q[(j - 1) / 2] *= (j % 2) ? 1.01 : 0.99;
+		best = fmax(best, limit_loglik(h, nh, q[0], q[1], q[2]));
+	}
+	printf("  limit model (exponential lifetimes, rate %.6g): LL %.6f at the fit, best of 7 points %.6f; fit LL %.6f\n",
+		   mu, llim, best, f.log_likelihood);
+	check(fabs(f.log_likelihood - llim) < 1e-3, "boundary fit LL equals the limit model's");
+	check(f.log_likelihood >= best - 1e-3, "boundary fit LL >= limit model around it");
+	free(c);
+	free(h);
+}
+
 /* ---- extreme regimes: every function finite ---- */
 
 /* All prediction functions return finite values over a grid of hard cases. */
@@ -868,6 +1109,10 @@ main(int argc, char **argv)
 		test_recovery(1, pb, 50000, 20240601u);
 		test_recovery(0, pp, 50000, 20240602u);
 	}
+	if (!strcmp(only, "all") || !strcmp(only, "hyp2f1"))
+		test_hyp2f1();
+	if (!strcmp(only, "all") || !strcmp(only, "boundary"))
+		test_boundary();
 	if (!strcmp(only, "all") || !strcmp(only, "timing"))
 		test_timing();
 	printf("total %.2f s\n", now() - t0);
