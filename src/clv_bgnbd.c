@@ -57,8 +57,18 @@ clv_bgnbd_loglik(const double *p, double x, double tx, double T)
 double
 clv_bgnbd_p_alive(const double *p, double x, double tx, double T)
 {
+	double		e;
+
 	if (x <= 0.0)
 		return 1.0;
+	/*
+	 * odds of death a/(b+x-1) ((alpha+T)/(alpha+tx))^(r+x), as a product while
+	 * e^e is finite.  log of the ratio rather than log1p: e only needs an
+	 * absolute error of a few ulps for e^e, and libm's log is the faster.
+	 */
+	e = (p[0] + x) * log((p[1] + T) / (p[1] + tx));
+	if (e < 700.0)
+		return 1.0 / (1.0 + p[2] / (p[3] + x - 1.0) * exp(e));
 	return 1.0 / (1.0 + exp(bg_logodds_dead(p, x, tx, T)));
 }
 
@@ -138,7 +148,17 @@ clv_bgnbd_expected(const double *p, double t)
 	return bg_bracket(p, 0.0, 0.0, t);
 }
 
-/* E[Y(t) | x, tx, T] (notes §1.4, eq. 10). */
+/*
+ * E[Y(t) | alive at T, x]: given that the customer is active, the posterior
+ * of (lambda, p) depends on x and T only, so this is the bracket D.
+ */
+double
+clv_bgnbd_expected_if_alive(const double *p, double x, double T, double t)
+{
+	return bg_bracket(p, x, T, t);
+}
+
+/* E[Y(t) | x, tx, T] = P(alive) E[Y(t) | alive, x, T] (notes §1.4, eq. 10). */
 double
 clv_bgnbd_expected_conditional(const double *p, double x, double tx,
 							   double T, double t)
@@ -172,35 +192,40 @@ clv_bgnbd_pmf(const double *p, int n, double t)
 	return res;
 }
 
-typedef struct BgCond
+typedef struct BgAlive
 {
 	const double *p;
 	double		x;
-	double		tx;
 	double		T;
-} BgCond;
+} BgAlive;
 
-/* E[Y(t) | history] as a ClvFunc. */
+/* E[Y(t) | alive at T, x] as a ClvFunc. */
 static double
-bg_cond_fn(double t, void *vctx)
+bg_alive_fn(double t, void *vctx)
 {
-	BgCond	   *c = (BgCond *) vctx;
+	BgAlive    *c = (BgAlive *) vctx;
 
-	return clv_bgnbd_expected_conditional(c->p, c->x, c->tx, c->T, t);
+	return bg_bracket(c->p, c->x, c->T, t);
 }
 
-/* Discounted expected purchases in (T, T+H] (notes §7, by parts). */
+/* Discounted expected purchases in (T, T+H] of a customer active at T (notes §7, by parts). */
+double
+clv_bgnbd_discounted_if_alive(const double *p, double x, double T, double H, double delta)
+{
+	BgAlive		c;
+
+	c.p = p;
+	c.x = x;
+	c.T = T;
+	return clv_discounted(bg_alive_fn, &c, p[1] + T, H, delta);
+}
+
+/* Discounted expected purchases in (T, T+H] given the history: P(alive) times the above. */
 double
 clv_bgnbd_discounted_purchases(const double *p, double x, double tx,
 							   double T, double H, double delta)
 {
-	BgCond		c;
-
-	c.p = p;
-	c.x = x;
-	c.tx = tx;
-	c.T = T;
-	return clv_discounted(bg_cond_fn, &c, p[1] + T, H, delta);
+	return clv_bgnbd_p_alive(p, x, tx, T) * clv_bgnbd_discounted_if_alive(p, x, T, H, delta);
 }
 
 /* ---- fit ---- */

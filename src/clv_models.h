@@ -71,17 +71,32 @@ extern double clv_bgnbd_pmf(const double *p, int n, double t);
 /* E[discounted purchases in (T, T+H]], continuous rate delta >= 0 per unit. */
 extern double clv_bgnbd_discounted_purchases(const double *p, double x, double tx,
 											 double T, double H, double delta);
+/*
+ * The same two given that the customer is active at T; they do not depend on
+ * tx, and the conditional forms are P(alive) times them.
+ */
+extern double clv_bgnbd_expected_if_alive(const double *p, double x, double T, double t);
+extern double clv_bgnbd_discounted_if_alive(const double *p, double x, double T,
+											double H, double delta);
 
 /* ---- Pareto/NBD (p = r, alpha, s, beta) ---- */
 extern double clv_pnbd_loglik(const double *p, double x, double tx, double T);
 extern void clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit);
 extern double clv_pnbd_p_alive(const double *p, double x, double tx, double T);
+/* P(alive) from its two 2F1 values, which depend on (x, tx) and (x, T): scoring caches them. */
+extern double clv_pnbd_hyp_at_tx(const double *p, double x, double tx);
+extern double clv_pnbd_hyp_at_T(const double *p, double x, double T);
+extern double clv_pnbd_p_alive_from(const double *p, double x, double tx, double T,
+									double hyp_at_tx, double hyp_at_T);
 extern double clv_pnbd_expected(const double *p, double t);
 extern double clv_pnbd_expected_conditional(const double *p, double x, double tx,
 											double T, double t);
 extern double clv_pnbd_pmf(const double *p, int n, double t);
 extern double clv_pnbd_discounted_purchases(const double *p, double x, double tx,
 											double T, double H, double delta);
+extern double clv_pnbd_expected_if_alive(const double *p, double x, double T, double t);
+extern double clv_pnbd_discounted_if_alive(const double *p, double x, double T,
+										   double H, double delta);
 
 /* ---- Gamma-Gamma spend (p = p, q, v) ---- */
 extern double clv_gg_loglik(const double *p, double x, double mbar);

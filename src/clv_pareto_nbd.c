@@ -41,7 +41,9 @@ typedef struct PnbdLogs
  * Log-likelihood of one history (notes §3.2) with, when g is non-NULL, its
  * gradient with respect to (r, alpha, s, beta).  lg holds the hoisted logs;
  * f1cache/reuse and f2pre let callers share the 2F1 values of rows with the
- * same (x, tx) and (x, T).
+ * same (x, tx) and (x, T).  With lpalive non-NULL only ln P(alive) is
+ * computed (into *lpalive) and lg needs only ls, lrho and lrx: the return
+ * value is then 0.
  */
 static double
 pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
@@ -93,11 +95,16 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 	/* 1 - z without cancellation: (min(alpha, beta) + t) / (M + t) */
 	z1c = ((abig ? be : al) + tx) / (M + tx);
 	z2c = ((abig ? be : al) + T) / (M + T);
-	lMx = log(M + tx);
 	lratio = -log1p((T - tx) / (M + tx));	/* ln((M+tx)/(M+T)) */
-	/* s ln(beta / (beta+tx)) as a log1p: s can be ~1e8 near the boundary */
-	K = abig ? lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx
-		: lg->lgr + r * lg->lal - s * log1p(tx / be) - rx * lMx;
+	if (lpalive)
+		lMx = K = 0.0;			/* P(alive) needs neither */
+	else
+	{
+		lMx = log(M + tx);
+		/* s ln(beta / (beta+tx)) as a log1p: s can be ~1e8 near the boundary */
+		K = abig ? lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx
+			: lg->lgr + r * lg->lal - s * log1p(tx / be) - rx * lMx;
+	}
 	/* ln 2F1 at z1 depends on (x, tx) only: callers may pass it cached */
 	if (f1cache && reuse)
 	{
@@ -135,8 +142,11 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 	 * s ln(beta+T) and rho ln(M+tx) are combined analytically first.
 	 */
 	if (lpalive)
+	{
 		*lpalive = (abig ? s * log1p(D / (be + T)) : rx * log1p(D / (al + T)))
 			+ rho * lratio - l;
+		return 0.0;
+	}
 	if (g)
 	{
 		double		du1[4],
@@ -207,22 +217,64 @@ clv_pnbd_loglik(const double *p, double x, double tx, double T)
 	return pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL, NULL);
 }
 
-/* P(alive at T | history) = L(alive) / L (notes §3.4). */
+/*
+ * ln 2F1 at z1 = |alpha - beta| / (max + tx) of a history's likelihood; it
+ * depends on (x, tx) only, so scoring can keep it per pair.
+ */
 double
-clv_pnbd_p_alive(const double *p, double x, double tx, double T)
+clv_pnbd_hyp_at_tx(const double *p, double x, double tx)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+	bool		abig = al >= be;
+	double		M = abig ? al : be;
+
+	return clv_hyp2f1_pnbd_log(r + s + x, abig ? s + 1.0 : r + x, fabs(al - be) / (M + tx),
+							   ((abig ? be : al) + tx) / (M + tx), NULL);
+}
+
+/* ln 2F1 at z2 = |alpha - beta| / (max + T); depends on (x, T) only. */
+double
+clv_pnbd_hyp_at_T(const double *p, double x, double T)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+	bool		abig = al >= be;
+	double		M = abig ? al : be;
+
+	return clv_hyp2f1_pnbd_log(r + s + x, abig ? s : r + x + 1.0, fabs(al - be) / (M + T),
+							   ((abig ? be : al) + T) / (M + T), NULL);
+}
+
+/* P(alive at T | history) = L(alive) / L from the two 2F1 values above (notes §3.4). */
+double
+clv_pnbd_p_alive_from(const double *p, double x, double tx, double T,
+					  double hyp_at_tx, double hyp_at_T)
 {
 	PnbdLogs	lg;
-	double		lpa;
+	double		f1[4] = {hyp_at_tx, 0.0, 0.0, 0.0},
+				f2[4] = {hyp_at_T, 0.0, 0.0, 0.0},
+				lpa;
 
-	lg.lal = log(p[1]);
-	lg.lbe = log(p[3]);
+	/* what ln P(alive) needs; the likelihood's constant K cancels in L(alive) / L */
+	lg.lal = lg.lbe = lg.lgr = lg.psr = 0.0;
 	lg.ls = log(p[2]);
 	lg.lrho = log(p[0] + p[2] + x);
 	lg.lrx = log(p[0] + x);
-	lg.lgr = 0.0;				/* cancels in L(alive) / L */
-	lg.psr = 0.0;
-	pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL, &lpa);
+	pnbd_row(p, x, tx, T, &lg, NULL, f1, true, f2, &lpa);
 	return lpa >= 0.0 ? 1.0 : exp(lpa);
+}
+
+/* P(alive at T | history) (notes §3.4). */
+double
+clv_pnbd_p_alive(const double *p, double x, double tx, double T)
+{
+	return clv_pnbd_p_alive_from(p, x, tx, T, clv_pnbd_hyp_at_tx(p, x, tx),
+								 clv_pnbd_hyp_at_T(p, x, T));
 }
 
 /* (1 - q^e)/e with ln q = lq, continuous through e = 0. */
@@ -241,10 +293,9 @@ clv_pnbd_expected(const double *p, double t)
 	return p[0] * p[3] / p[1] * one_minus_pow_over(p[2] - 1.0, -log1p(t / p[3]));
 }
 
-/* E[Y(t) | x, tx, T] (notes §3.4). */
+/* E[Y(t) | alive at T, x]: the posterior rates of an active customer depend on x and T only. */
 double
-clv_pnbd_expected_conditional(const double *p, double x, double tx,
-							  double T, double t)
+clv_pnbd_expected_if_alive(const double *p, double x, double T, double t)
 {
 	double		r = p[0],
 				al = p[1],
@@ -253,8 +304,17 @@ clv_pnbd_expected_conditional(const double *p, double x, double tx,
 
 	if (!(t > 0.0))
 		return 0.0;
-	return clv_pnbd_p_alive(p, x, tx, T) * (r + x) * (be + T) / (al + T)
-		* one_minus_pow_over(s - 1.0, -log1p(t / (be + T)));
+	return (r + x) * (be + T) / (al + T) * one_minus_pow_over(s - 1.0, -log1p(t / (be + T)));
+}
+
+/* E[Y(t) | x, tx, T] = P(alive) E[Y(t) | alive, x, T] (notes §3.4). */
+double
+clv_pnbd_expected_conditional(const double *p, double x, double tx,
+							  double T, double t)
+{
+	if (!(t > 0.0))
+		return 0.0;
+	return clv_pnbd_p_alive(p, x, tx, T) * clv_pnbd_expected_if_alive(p, x, T, t);
 }
 
 typedef struct PmfCtx
@@ -309,41 +369,42 @@ clv_pnbd_pmf(const double *p, int n, double t)
 	return alive + exp(lc + r * c.la + log(s) + s * c.lb + li);
 }
 
-typedef struct PnbdCond
+typedef struct PnbdAlive
 {
 	const double *p;
-	double		pa;
 	double		x;
 	double		T;
-} PnbdCond;
+} PnbdAlive;
 
-/* E[Y(t) | history] with P(alive) cached. */
+/* E[Y(t) | alive at T, x] as a ClvFunc. */
 static double
-pnbd_cond_fn(double t, void *vctx)
+pnbd_alive_fn(double t, void *vctx)
 {
-	PnbdCond   *c = (PnbdCond *) vctx;
-	const double *p = c->p;
+	PnbdAlive  *c = (PnbdAlive *) vctx;
 
-	if (!(t > 0.0))
-		return 0.0;
-	return c->pa * (p[0] + c->x) * (p[3] + c->T) / (p[1] + c->T)
-		* one_minus_pow_over(p[2] - 1.0, -log1p(t / (p[3] + c->T)));
+	return clv_pnbd_expected_if_alive(c->p, c->x, c->T, t);
 }
 
-/* Discounted expected purchases in (T, T+H] (notes §7, by parts). */
+/* Discounted expected purchases in (T, T+H] of a customer active at T (notes §7, by parts). */
+double
+clv_pnbd_discounted_if_alive(const double *p, double x, double T, double H, double delta)
+{
+	PnbdAlive	c;
+
+	if (delta == 0.0)
+		return clv_pnbd_expected_if_alive(p, x, T, H);
+	c.p = p;
+	c.x = x;
+	c.T = T;
+	return clv_discounted(pnbd_alive_fn, &c, p[3] + T, H, delta);
+}
+
+/* Discounted expected purchases in (T, T+H] given the history: P(alive) times the above. */
 double
 clv_pnbd_discounted_purchases(const double *p, double x, double tx,
 							  double T, double H, double delta)
 {
-	PnbdCond	c;
-
-	if (delta == 0.0)
-		return clv_pnbd_expected_conditional(p, x, tx, T, H);
-	c.p = p;
-	c.pa = clv_pnbd_p_alive(p, x, tx, T);
-	c.x = x;
-	c.T = T;
-	return clv_discounted(pnbd_cond_fn, &c, p[3] + T, H, delta);
+	return clv_pnbd_p_alive(p, x, tx, T) * clv_pnbd_discounted_if_alive(p, x, T, H, delta);
 }
 
 /* ---- fit ---- */

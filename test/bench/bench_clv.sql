@@ -46,11 +46,14 @@ INSERT INTO bench_times VALUES
 ('summary', 'crm.purchase_summary', pg_temp.time_ms($q$
 	SELECT count(s) FROM (SELECT crm.purchase_summary(purchased_at, amount, '2025-01-01', '1 week') AS s
 	                      FROM clv_orders GROUP BY customer_id) x$q$, 3)),
+-- every output is consumed: the planner replaces unused subquery outputs by NULLs, and a
+-- count(*) over the subquery would time a GROUP BY with no aggregates at all
 ('summary', 'GROUP BY count/min/max/sum', pg_temp.time_ms($q$
-	SELECT count(*) FROM (SELECT customer_id, count(*), min(purchased_at), max(purchased_at), sum(amount)
-	                      FROM clv_orders GROUP BY customer_id) x$q$, 3)),
+	SELECT count(n) + count(first_at) + count(last_at) + count(revenue)
+	FROM (SELECT customer_id, count(*) AS n, min(purchased_at) AS first_at, max(purchased_at) AS last_at, sum(amount) AS revenue
+	      FROM clv_orders GROUP BY customer_id) x$q$, 3)),
 ('summary', 'SQL with distinct purchase days', pg_temp.time_ms($q$
-	SELECT count(*) FROM (
+	SELECT count(frequency + recency + tenure + monetary_value) FROM (
 		SELECT customer_id, count(*) - 1 AS frequency, (max(day) - min(day)) / 7.0 AS recency,
 		       (date '2025-01-01' - min(day)) / 7.0 AS tenure,
 		       coalesce((sum(spend) - sum(spend) FILTER (WHERE day = first_day)) / nullif(count(*) - 1, 0), 0) AS monetary_value
