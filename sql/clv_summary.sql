@@ -93,8 +93,11 @@ SELECT test.error_of($$SELECT crm.purchase_summary(now(), 'Infinity'::numeric, '
 
 -- Parallel plans give identical histories.
 CREATE TABLE big_orders AS
+-- order k of a customer falls on day 13 ((7 k) mod 8) + (customer mod 17): out of time order, two
+-- orders on the same day when k and k + 8 meet, at different hours
 SELECT (i % 20000) AS customer_id,
-       timestamptz '2023-01-01' + ((i * 7919) % 500) * interval '1 day' + (i % 5) * interval '3 hours' AS at,
+       timestamptz '2023-01-01' + ((((i / 20000) * 7) % 8) * 13 + (i % 20000) % 17) * interval '1 day'
+         + ((i / 20000) % 3) * interval '5 hours' AS at,
        ((i * 31) % 997) / 10.0 + 0.5 AS amount
 FROM generate_series(1, 200000) i;
 ANALYZE big_orders;
@@ -113,4 +116,31 @@ RESET max_parallel_workers_per_gather; RESET enable_hashagg;
 SELECT count(*) AS customers,
        count(*) FILTER (WHERE s IS NOT DISTINCT FROM p) AS identical
 FROM serial_summary s JOIN parallel_summary p USING (customer_id);
+-- Orders out of time order, two on some days, eight days a customer (past the six kept inline):
+-- the same histories as the plain-SQL formulation.
+WITH days AS (
+	SELECT customer_id, at::date AS day, sum(amount) AS spend, count(*) AS orders
+	FROM big_orders WHERE at <= '2024-03-31' GROUP BY 1, 2
+), ref AS (
+	SELECT customer_id, count(*) - 1 AS frequency, (max(day) - min(day)) / 7.0 AS recency,
+	       (date '2024-03-31' - min(day)) / 7.0 AS tenure,
+	       coalesce((sum(spend) - sum(spend) FILTER (WHERE day = first_day)) / nullif(count(*) - 1, 0), 0) AS monetary_value,
+	       sum(orders) AS orders
+	FROM (SELECT *, min(day) OVER (PARTITION BY customer_id) AS first_day FROM days) d
+	GROUP BY customer_id
+)
+SELECT count(*) AS customers, max(r.frequency) AS most_repeats,
+       count(*) FILTER (WHERE s.frequency = r.frequency AND abs(s.recency - r.recency) < 1e-12
+                          AND abs(s.tenure - r.tenure) < 1e-12 AND s.orders = r.orders
+                          AND abs(s.monetary_value - r.monetary_value) < 1e-9) AS identical
+FROM ref r JOIN serial_summary s USING (customer_id);
+
+-- As a window aggregate the final function runs once per row on a growing state (it sorts the
+-- days in place): each running history equals the aggregate over that prefix of the orders.
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE w.running = (SELECT crm.purchase_summary(b.at, b.amount, '2024-03-31', '1 week')
+                                          FROM big_orders b WHERE b.customer_id = w.customer_id AND b.at <= w.at)) AS identical
+FROM (SELECT customer_id, at,
+             crm.purchase_summary(at, amount, '2024-03-31', '1 week') OVER (PARTITION BY customer_id ORDER BY at) AS running
+      FROM big_orders WHERE customer_id < 50) w;
 DROP TABLE big_orders;
