@@ -249,9 +249,10 @@ SELECT test.error_of($$SELECT crm.p_alive(ROW(-1, 1, 1, 1, NULL, NULL, NULL, NUL
 SELECT test.error_of($$SELECT crm.p_alive(ROW('NaN', 1, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::crm.pareto_nbd_model, 1, 1, 2)$$);
 
 -- Pareto/NBD on the boundary.  Customers with bounded lifetimes (no exponential dropout) drive the
--- optimum to s, beta -> infinity with s/beta, the mean dropout rate, finite.  The fit walks
--- (ln r, ln alpha, ln s/beta, ln s) with ln s capped at 18, where the likelihood is the limit
--- model's to ~1e-8 per customer, and converges there in a few dozen iterations.
+-- optimum to s, beta -> infinity with s/beta, the mean dropout rate, finite.  After an interior
+-- attempt the fit walks (ln r, ln alpha, ln s/beta, ln s) with ln s capped at 18, where the
+-- likelihood is the limit model's to ~1e-8 per customer, and converges there in a few dozen
+-- iterations.
 SELECT setseed(0.42);
 CREATE TEMP TABLE bounded_orders AS
 SELECT c.customer_id,
@@ -307,7 +308,7 @@ JOIN (SELECT i, crm.p_alive(m.bgnbd, frequency, recency, tenure) AS bg_p,
 USING (i);
 
 -- A fit can be cancelled.  100k distinct fractional histories whose optimum is on the boundary
--- take many seconds (16 s measured); statement_timeout stops the fit between evaluations.
+-- take many seconds (24 s measured); statement_timeout stops the fit between evaluations.
 SET statement_timeout = '300ms';
 SELECT crm.pareto_nbd_fit(1 + i % 40, (50 + (i % 9973) / 100.0) * ((i % 997) / 997.0), 50 + (i % 9973) / 100.0)
 FROM generate_series(1, 100000) i;
