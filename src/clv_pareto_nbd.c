@@ -218,36 +218,36 @@ clv_pnbd_loglik(const double *p, double x, double tx, double T)
 }
 
 /*
- * ln 2F1 at z1 = |alpha - beta| / (max + tx) of a history's likelihood; it
- * depends on (x, tx) only, so scoring can keep it per pair.
+ * ln 2F1(r+s+x, b; r+s+x+1; |alpha - beta| / (max(alpha, beta) + t)) of a
+ * history's likelihood (notes §3.2), with the b of t = tx or of t = T: the
+ * first depends on (x, tx) only, the second on (x, T) only, so scoring can
+ * keep each per pair.
  */
+static double
+pnbd_hyp_at(const double *p, double x, double t, bool at_tenure)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+	bool		abig = al >= be;
+	double		M = abig ? al : be,
+				b = abig ? (at_tenure ? s : s + 1.0) : (at_tenure ? r + x + 1.0 : r + x);
+
+	return clv_hyp2f1_pnbd_log(r + s + x, b, fabs(al - be) / (M + t),
+							   ((abig ? be : al) + t) / (M + t), NULL);
+}
+
 double
 clv_pnbd_hyp_at_tx(const double *p, double x, double tx)
 {
-	double		r = p[0],
-				al = p[1],
-				s = p[2],
-				be = p[3];
-	bool		abig = al >= be;
-	double		M = abig ? al : be;
-
-	return clv_hyp2f1_pnbd_log(r + s + x, abig ? s + 1.0 : r + x, fabs(al - be) / (M + tx),
-							   ((abig ? be : al) + tx) / (M + tx), NULL);
+	return pnbd_hyp_at(p, x, tx, false);
 }
 
-/* ln 2F1 at z2 = |alpha - beta| / (max + T); depends on (x, T) only. */
 double
 clv_pnbd_hyp_at_T(const double *p, double x, double T)
 {
-	double		r = p[0],
-				al = p[1],
-				s = p[2],
-				be = p[3];
-	bool		abig = al >= be;
-	double		M = abig ? al : be;
-
-	return clv_hyp2f1_pnbd_log(r + s + x, abig ? s : r + x + 1.0, fabs(al - be) / (M + T),
-							   ((abig ? be : al) + T) / (M + T), NULL);
+	return pnbd_hyp_at(p, x, T, true);
 }
 
 /* P(alive at T | history) = L(alive) / L from the two 2F1 values above (notes §3.4). */
