@@ -83,7 +83,11 @@ typedef struct CachedResult
 	uint64		generation;
 } CachedResult;
 
-/* A direct-mapped cache of one kind of value; entries NULL until the second call. */
+/*
+ * A cache of one kind of value, in buckets of two entries (the most recent
+ * first): a direct-mapped table lost a third of the keys of the benchmark to
+ * collisions.  entries is NULL until the second call.
+ */
 typedef struct ResultTable
 {
 	CachedResult *entries;
@@ -125,6 +129,13 @@ table_allocate(FunctionCallInfo fcinfo, ResultTable *table, uint32 size)
 												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
+/* The two entries where key may be. */
+static inline CachedResult *
+table_bucket(ResultTable *table, const double *key)
+{
+	return &table->entries[crm_hash_doubles(key, RESULT_KEY_LEN) & (table->size - 2)];
+}
+
 /* Four times the entries, the current ones moved over (some are costly integrals). */
 static void
 table_grow(FunctionCallInfo fcinfo, ResultTable *table, uint64 generation)
@@ -136,7 +147,11 @@ table_grow(FunctionCallInfo fcinfo, ResultTable *table, uint64 generation)
 	table_allocate(fcinfo, table, old_size * 4);
 	for (i = 0; i < old_size; i++)
 		if (old[i].generation == generation)
-			table->entries[crm_hash_doubles(old[i].key, RESULT_KEY_LEN) & (table->size - 1)] = old[i];
+		{
+			CachedResult *bucket = table_bucket(table, old[i].key);
+
+			bucket[bucket[0].generation == generation ? 1 : 0] = old[i];
+		}
 	pfree(old);
 }
 
@@ -149,7 +164,8 @@ static CachedResult *
 results_lookup(FunctionCallInfo fcinfo, ResultTable *table, const double *key, bool *hit)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
-	CachedResult *entry;
+	CachedResult *bucket;
+	int			i;
 
 	*hit = false;
 	if (cache->calls < 2)
@@ -158,14 +174,19 @@ results_lookup(FunctionCallInfo fcinfo, ResultTable *table, const double *key, b
 		table_allocate(fcinfo, table, CACHE_MIN_SIZE);
 	else if (table->size < CACHE_MAX_SIZE && cache->calls > 4 * (uint64) table->size)
 		table_grow(fcinfo, table, cache->generation);
-	entry = &table->entries[crm_hash_doubles(key, RESULT_KEY_LEN) & (table->size - 1)];
-	*hit = entry->generation == cache->generation && memcmp(entry->key, key, sizeof(entry->key)) == 0;
-	if (!*hit)
-	{
-		memcpy(entry->key, key, sizeof(entry->key));
-		entry->generation = cache->generation;
-	}
-	return entry;
+	bucket = table_bucket(table, key);
+	for (i = 0; i < 2; i++)
+		if (bucket[i].generation == cache->generation &&
+			memcmp(bucket[i].key, key, sizeof(bucket[i].key)) == 0)
+		{
+			*hit = true;
+			return &bucket[i];
+		}
+	/* a miss: the first entry moves to the second place, the new key takes the first */
+	bucket[1] = bucket[0];
+	memcpy(bucket[0].key, key, sizeof(bucket[0].key));
+	bucket[0].generation = cache->generation;
+	return &bucket[0];
 }
 
 /* A value through a cache table: compute only on a miss. */
