@@ -83,11 +83,14 @@ extern double clv_bgnbd_discounted_if_alive(const double *p, double x, double T,
 extern double clv_pnbd_loglik(const double *p, double x, double tx, double T);
 extern void clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit);
 extern double clv_pnbd_p_alive(const double *p, double x, double tx, double T);
-/* P(alive) from its two 2F1 values, which depend on (x, tx) and (x, T): scoring caches them. */
-extern double clv_pnbd_hyp_at_tx(const double *p, double x, double tx);
-extern double clv_pnbd_hyp_at_T(const double *p, double x, double T);
-extern double clv_pnbd_p_alive_from(const double *p, double x, double tx, double T,
-									double hyp_at_tx, double hyp_at_T);
+/*
+ * P(alive) from its parts: one that depends on (x, tx) only and two that
+ * depend on (x, T) only, each with a 2F1; scoring caches them.
+ */
+extern double clv_pnbd_alive_tx_part(const double *p, double x, double tx);
+extern void clv_pnbd_alive_T_parts(const double *p, double x, double T, double *parts);
+extern double clv_pnbd_p_alive_from_parts(const double *p, double x, double tx, double T,
+										  double tx_part, const double *T_parts);
 extern double clv_pnbd_expected(const double *p, double t);
 extern double clv_pnbd_expected_conditional(const double *p, double x, double tx,
 											double T, double t);

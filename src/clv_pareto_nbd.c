@@ -41,14 +41,11 @@ typedef struct PnbdLogs
  * Log-likelihood of one history (notes §3.2) with, when g is non-NULL, its
  * gradient with respect to (r, alpha, s, beta).  lg holds the hoisted logs;
  * f1cache/reuse and f2pre let callers share the 2F1 values of rows with the
- * same (x, tx) and (x, T).  With lpalive non-NULL only ln P(alive) is
- * computed (into *lpalive) and lg needs only ls, lrho and lrx: the return
- * value is then 0.
+ * same (x, tx) and (x, T).
  */
 static double
 pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
-		 double *g, double *f1cache, bool reuse, const double *f2pre,
-		 double *lpalive)
+		 double *g, double *f1cache, bool reuse, const double *f2pre)
 {
 	double		r = p[0],
 				al = p[1],
@@ -95,16 +92,11 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 	/* 1 - z without cancellation: (min(alpha, beta) + t) / (M + t) */
 	z1c = ((abig ? be : al) + tx) / (M + tx);
 	z2c = ((abig ? be : al) + T) / (M + T);
+	lMx = log(M + tx);
 	lratio = -log1p((T - tx) / (M + tx));	/* ln((M+tx)/(M+T)) */
-	if (lpalive)
-		lMx = K = 0.0;			/* P(alive) needs neither */
-	else
-	{
-		lMx = log(M + tx);
-		/* s ln(beta / (beta+tx)) as a log1p: s can be ~1e8 near the boundary */
-		K = abig ? lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx
-			: lg->lgr + r * lg->lal - s * log1p(tx / be) - rx * lMx;
-	}
+	/* s ln(beta / (beta+tx)) as a log1p: s can be ~1e8 near the boundary */
+	K = abig ? lg->lgr + r * lg->lal + s * lg->lbe - rho * lMx
+		: lg->lgr + r * lg->lal - s * log1p(tx / be) - rx * lMx;
 	/* ln 2F1 at z1 depends on (x, tx) only: callers may pass it cached */
 	if (f1cache && reuse)
 	{
@@ -137,16 +129,6 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 		u2 = clv_hyp2f1_pnbd_log(rho, b2, z2, z2c, g ? F2d : NULL);
 	u2 += lg->lrx - lg->lrho + rho * lratio;
 	l = clv_lse(u1, u2);
-	/*
-	 * ln P(alive) = ln L(alive) - LL; the large terms (r+x) ln(alpha+T),
-	 * s ln(beta+T) and rho ln(M+tx) are combined analytically first.
-	 */
-	if (lpalive)
-	{
-		*lpalive = (abig ? s * log1p(D / (be + T)) : rx * log1p(D / (al + T)))
-			+ rho * lratio - l;
-		return 0.0;
-	}
 	if (g)
 	{
 		double		du1[4],
@@ -214,7 +196,7 @@ clv_pnbd_loglik(const double *p, double x, double tx, double T)
 	lg.lrx = log(p[0] + x);
 	lg.lgr = clv_lgamma(p[0] + x) - clv_lgamma(p[0]);
 	lg.psr = 0.0;
-	return pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL, NULL);
+	return pnbd_row(p, x, tx, T, &lg, NULL, NULL, false, NULL);
 }
 
 /*
@@ -238,34 +220,40 @@ pnbd_hyp_at(const double *p, double x, double t, bool at_tenure)
 							   ((abig ? be : al) + t) / (M + t), NULL);
 }
 
+/*
+ * ln P(alive) = ln L(alive) - ln L (notes §3.4) in parts: with
+ * c = (r+s+x) ln((M+tx)/(M+T)), M = max(alpha, beta),
+ *   ln P(alive) = B + c - lse(A1, A2 + c)
+ * where A1 (the 2F1 term at z1 with ln(s/(r+s+x))) depends on (x, tx) only
+ * and A2 (the 2F1 term at z2 with ln((r+x)/(r+s+x))) and B (the alive
+ * likelihood's large powers, combined analytically) on (x, T) only.  Scoring
+ * caches the parts; a row then costs two exp and two log1p.
+ */
 double
-clv_pnbd_hyp_at_tx(const double *p, double x, double tx)
+clv_pnbd_alive_tx_part(const double *p, double x, double tx)
 {
-	return pnbd_hyp_at(p, x, tx, false);
+	return pnbd_hyp_at(p, x, tx, false) + log(p[2]) - log(p[0] + p[2] + x);
+}
+
+void
+clv_pnbd_alive_T_parts(const double *p, double x, double T, double *parts)
+{
+	double		r = p[0],
+				al = p[1],
+				s = p[2],
+				be = p[3];
+
+	parts[0] = pnbd_hyp_at(p, x, T, true) + log(r + x) - log(r + s + x);
+	parts[1] = al >= be ? s * log1p((al - be) / (be + T)) : (r + x) * log1p((be - al) / (al + T));
 }
 
 double
-clv_pnbd_hyp_at_T(const double *p, double x, double T)
+clv_pnbd_p_alive_from_parts(const double *p, double x, double tx, double T,
+							double tx_part, const double *T_parts)
 {
-	return pnbd_hyp_at(p, x, T, true);
-}
+	double		c = -(p[0] + p[2] + x) * log1p((T - tx) / (fmax(p[1], p[3]) + tx)),
+				lpa = T_parts[1] + c - clv_lse(tx_part, T_parts[0] + c);
 
-/* P(alive at T | history) = L(alive) / L from the two 2F1 values above (notes §3.4). */
-double
-clv_pnbd_p_alive_from(const double *p, double x, double tx, double T,
-					  double hyp_at_tx, double hyp_at_T)
-{
-	PnbdLogs	lg;
-	double		f1[4] = {hyp_at_tx, 0.0, 0.0, 0.0},
-				f2[4] = {hyp_at_T, 0.0, 0.0, 0.0},
-				lpa;
-
-	/* what ln P(alive) needs; the likelihood's constant K cancels in L(alive) / L */
-	lg.lal = lg.lbe = lg.lgr = lg.psr = 0.0;
-	lg.ls = log(p[2]);
-	lg.lrho = log(p[0] + p[2] + x);
-	lg.lrx = log(p[0] + x);
-	pnbd_row(p, x, tx, T, &lg, NULL, f1, true, f2, &lpa);
 	return lpa >= 0.0 ? 1.0 : exp(lpa);
 }
 
@@ -273,8 +261,10 @@ clv_pnbd_p_alive_from(const double *p, double x, double tx, double T,
 double
 clv_pnbd_p_alive(const double *p, double x, double tx, double T)
 {
-	return clv_pnbd_p_alive_from(p, x, tx, T, clv_pnbd_hyp_at_tx(p, x, tx),
-								 clv_pnbd_hyp_at_T(p, x, T));
+	double		T_parts[2];
+
+	clv_pnbd_alive_T_parts(p, x, T, T_parts);
+	return clv_pnbd_p_alive_from_parts(p, x, tx, T, clv_pnbd_alive_tx_part(p, x, tx), T_parts);
 }
 
 /* (1 - q^e)/e with ln q = lq, continuous through e = 0. */
@@ -548,7 +538,7 @@ pnbd_objective(const double *th, double *grad, void *vctx)
 		}
 		/* rows are sorted by (x, tx, T): equal (x, tx) are consecutive */
 		ll = pnbd_row(p, h->x, h->tx, h->T, &lg, grad ? gr : NULL,
-					  f1cache, same, d->f2 ? d->f2 + 4 * d->pair[i] : NULL, NULL);
+					  f1cache, same, d->f2 ? d->f2 + 4 * d->pair[i] : NULL);
 		txprev = h->tx;
 		f -= h->weight * ll;
 		if (grad)

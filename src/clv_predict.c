@@ -12,9 +12,9 @@
  * horizon only.  Customers share (x, T) pairs far more often than whole
  * histories (1M synthetic customers: 641k histories, 32k pairs), so the
  * second factor, the costly one (a 2F1 or a discounting integral), is kept
- * in a direct-mapped cache keyed by (x, T, horizon, rate).  P(alive) is a
- * closed form for BG/NBD; for Pareto/NBD it is assembled from two 2F1
- * values, cached by (x, tx) and by (x, T).
+ * in a cache keyed by (x, T, horizon, rate).  P(alive) is a closed form
+ * for BG/NBD; for Pareto/NBD it is assembled from parts, each with a 2F1,
+ * cached by (x, tx) and by (x, T).
  */
 #include "postgres.h"
 
@@ -35,11 +35,11 @@ typedef struct TransactionModel
 	const char *type_name;
 	const char *param_names[CLV_MAX_PARAMS];
 	double		(*p_alive) (const double *p, double x, double tx, double T);
-	/* Pareto/NBD: P(alive) from two 2F1 values that depend on (x, tx) and (x, T); else NULL */
-	double		(*hyp_at_tx) (const double *p, double x, double tx);
-	double		(*hyp_at_T) (const double *p, double x, double T);
-	double		(*p_alive_from) (const double *p, double x, double tx, double T,
-								 double hyp_at_tx, double hyp_at_T);
+	/* Pareto/NBD: P(alive) from parts that depend on (x, tx) and on (x, T); else NULL */
+	double		(*alive_tx_part) (const double *p, double x, double tx);
+	void		(*alive_T_parts) (const double *p, double x, double T, double *parts);
+	double		(*p_alive_from_parts) (const double *p, double x, double tx, double T,
+									   double tx_part, const double *T_parts);
 	double		(*expected) (const double *p, double t);
 	double		(*expected_if_alive) (const double *p, double x, double T, double t);
 	double		(*pmf) (const double *p, int n, double t);
@@ -54,7 +54,8 @@ static const TransactionModel BGNBD = {
 
 static const TransactionModel PARETO_NBD = {
 	"crm.pareto_nbd_model", {"r", "alpha", "s", "beta"},
-	clv_pnbd_p_alive, clv_pnbd_hyp_at_tx, clv_pnbd_hyp_at_T, clv_pnbd_p_alive_from, clv_pnbd_expected, clv_pnbd_expected_if_alive, clv_pnbd_pmf,
+	clv_pnbd_p_alive, clv_pnbd_alive_tx_part, clv_pnbd_alive_T_parts, clv_pnbd_p_alive_from_parts,
+	clv_pnbd_expected, clv_pnbd_expected_if_alive, clv_pnbd_pmf,
 	clv_pnbd_discounted_if_alive
 };
 
@@ -72,14 +73,15 @@ typedef struct ModelSlot
 #define RESULT_KEY_LEN 4
 
 /*
- * One cached value: its arguments and the value, valid while generation is
- * the cache's (0: never filled).  A new model starts a new generation, so
- * scoring with a model that changes on every row costs no clearing.
+ * One cached value (or two): its arguments and the value, valid while
+ * generation is the cache's (0: never filled).  A new model starts a new
+ * generation, so scoring with a model that changes on every row costs no
+ * clearing.
  */
 typedef struct CachedResult
 {
 	double		key[RESULT_KEY_LEN];
-	double		value;
+	double		value[2];
 	uint64		generation;
 } CachedResult;
 
@@ -107,8 +109,8 @@ typedef struct ModelCache
 {
 	ModelSlot	slot[2];
 	ResultTable if_alive;		/* predictions for an active customer by (x, T, horizon, rate) */
-	ResultTable hyp_at_tx;		/* Pareto/NBD: ln 2F1 by (x, tx) */
-	ResultTable hyp_at_T;		/* Pareto/NBD: ln 2F1 by (x, T) */
+	ResultTable alive_tx;		/* Pareto/NBD: the (x, tx) part of ln P(alive) */
+	ResultTable alive_T;		/* Pareto/NBD: the two (x, T) parts of ln P(alive) */
 	uint64		generation;		/* of the current model, from 1 */
 	uint64		calls;
 } ModelCache;
@@ -195,12 +197,12 @@ results_lookup(FunctionCallInfo fcinfo, ResultTable *table, const double *key, b
 		bool		hit_; \
 		CachedResult *entry_ = results_lookup((fcinfo), (table), (key), &hit_); \
 		if (entry_ != NULL && hit_) \
-			(result) = entry_->value; \
+			(result) = entry_->value[0]; \
 		else \
 		{ \
 			(result) = (expression); \
 			if (entry_ != NULL) \
-				entry_->value = (result); \
+				entry_->value[0] = (result); \
 		} \
 	} while (0)
 
@@ -305,22 +307,32 @@ prediction_result(double value, const char *function)
 	PG_RETURN_FLOAT8(value);
 }
 
-/* P(alive at T | x, tx, T): a closed form, or from the two cached 2F1 values. */
+/* P(alive at T | x, tx, T): a closed form, or from the cached parts. */
 static double
 alive_probability(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p, const double *h)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
 	double		key_tx[RESULT_KEY_LEN] = {h[0], h[1], 0.0, 0.0},
 				key_T[RESULT_KEY_LEN] = {h[0], h[2], 0.0, 0.0},
-				hyp_at_tx,
-				hyp_at_T;
+				tx_part,
+				T_parts[2];
+	CachedResult *entry;
+	bool		hit;
 
 	cache->calls++;
-	if (m->p_alive_from == NULL)
+	if (m->p_alive_from_parts == NULL)
 		return m->p_alive(p, h[0], h[1], h[2]);
-	CACHED(fcinfo, &cache->hyp_at_tx, key_tx, m->hyp_at_tx(p, h[0], h[1]), hyp_at_tx);
-	CACHED(fcinfo, &cache->hyp_at_T, key_T, m->hyp_at_T(p, h[0], h[2]), hyp_at_T);
-	return m->p_alive_from(p, h[0], h[1], h[2], hyp_at_tx, hyp_at_T);
+	CACHED(fcinfo, &cache->alive_tx, key_tx, m->alive_tx_part(p, h[0], h[1]), tx_part);
+	entry = results_lookup(fcinfo, &cache->alive_T, key_T, &hit);
+	if (entry != NULL && hit)
+		memcpy(T_parts, entry->value, sizeof(T_parts));
+	else
+	{
+		m->alive_T_parts(p, h[0], h[2], T_parts);
+		if (entry != NULL)
+			memcpy(entry->value, T_parts, sizeof(T_parts));
+	}
+	return m->p_alive_from_parts(p, h[0], h[1], h[2], tx_part, T_parts);
 }
 
 /*
