@@ -303,6 +303,22 @@ SELECT count(*) AS customers,
        count(DISTINCT (c.bg_e, c.pn_p)) > 5000 AS varied
 FROM two_passes c JOIN two_passes d USING (i) WHERE c.pass = 'cached' AND d.pass = 're-read';
 
+-- The horizon and the rate may change from row to row (each change starts a new generation of the
+-- cache): every row gets its own horizon's value, as computed at call sites that see one horizon.
+SELECT count(*) AS rows, count(*) FILTER (WHERE a.e <> c.e OR a.l <> c.l) AS mismatches
+FROM (SELECT i, crm.expected_purchases(m.bgnbd, 2, 30.43, 38.86, (i % 3 + 1) * 13.0) AS e,
+             crm.ltv_estimate(m.pnbd, m.gg, 2, 30.43, 38.86, 22.35, 52, (i % 3) * 0.05, '1 week') AS l
+      FROM test.models m, generate_series(1, 30) i) a
+JOIN (SELECT 1 AS k, crm.expected_purchases(bgnbd, 2, 30.43, 38.86, 13.0) AS e,
+             crm.ltv_estimate(pnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.0, '1 week') AS l FROM test.models
+      UNION ALL
+      SELECT 2, crm.expected_purchases(bgnbd, 2, 30.43, 38.86, 26.0),
+             crm.ltv_estimate(pnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.05, '1 week') FROM test.models
+      UNION ALL
+      SELECT 3, crm.expected_purchases(bgnbd, 2, 30.43, 38.86, 39.0),
+             crm.ltv_estimate(pnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.1, '1 week') FROM test.models) c
+  ON c.k = a.i % 3 + 1;
+
 -- A fit can be cancelled.  100k distinct fractional histories whose optimum is on the boundary
 -- take many seconds (24 s measured); statement_timeout stops the fit between evaluations.
 SET statement_timeout = '300ms';

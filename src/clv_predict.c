@@ -12,7 +12,7 @@
  * horizon only.  Customers share (x, T) pairs far more often than whole
  * histories (1M synthetic customers: 641k histories, 32k pairs), so the
  * second factor, the costly one (a 2F1 or a discounting integral), is kept
- * in a cache keyed by (x, T, horizon, rate).  P(alive) is a closed form
+ * in a cache keyed by (x, T) for the horizon and rate.  P(alive) is a closed form
  * for BG/NBD; for Pareto/NBD it is assembled from parts, each with a 2F1,
  * cached by (x, tx) and by (x, T).
  */
@@ -70,35 +70,38 @@ typedef struct ModelSlot
 	double		params[CLV_MAX_PARAMS];
 } ModelSlot;
 
-#define RESULT_KEY_LEN 4
-
 /*
- * One cached value (or two): its arguments and the value, valid while
- * generation is the cache's (0: never filled).  A new model starts a new
- * generation, so scoring with a model that changes on every row costs no
- * clearing.
+ * One cached value (or two) of a table, keyed by a frequency and a time
+ * (recency or tenure); valid while generation is the table's (0: never
+ * filled).  32 bytes: scoring is bound by the memory these tables take.
  */
 typedef struct CachedResult
 {
-	double		key[RESULT_KEY_LEN];
+	int32		x;
+	uint32		generation;
+	double		t;
 	double		value[2];
-	uint64		generation;
 } CachedResult;
 
 /*
  * A cache of one kind of value, in buckets of two entries (the most recent
  * first): a direct-mapped table lost a third of the keys of the benchmark to
- * collisions.  entries is NULL until the second call.
+ * collisions.  A new model, or for if_alive a new horizon or rate, starts a
+ * new generation, so that a model or horizon changing on every row costs no
+ * clearing.
  */
 typedef struct ResultTable
 {
-	CachedResult *entries;
+	CachedResult *entries;		/* NULL until the second call */
 	uint32		size;			/* a power of two */
+	uint32		generation;		/* of the values now valid, from 1 */
+	double		horizon;		/* if_alive: what the values are for */
+	double		delta;
 } ResultTable;
 
 /*
  * A table starts at 1k entries and grows 4-fold whenever the calls exceed 4
- * times its size, up to 64k entries (2.5 MB: the 32k-46k pairs of a million
+ * times its size, up to 64k entries (2 MB: the 32k-46k pairs of a million
  * synthetic customers fit; 16k or 256k were slower there), so that scoring a
  * few customers does not pay for clearing megabytes.
  */
@@ -108,18 +111,32 @@ typedef struct ResultTable
 typedef struct ModelCache
 {
 	ModelSlot	slot[2];
-	ResultTable if_alive;		/* predictions for an active customer by (x, T, horizon, rate) */
+	ResultTable if_alive;		/* predictions for an active customer by (x, T) */
 	ResultTable alive_tx;		/* Pareto/NBD: the (x, tx) part of ln P(alive) */
 	ResultTable alive_T;		/* Pareto/NBD: the two (x, T) parts of ln P(alive) */
-	uint64		generation;		/* of the current model, from 1 */
 	uint64		calls;
 } ModelCache;
+
+/* Makes every value of the table stale. */
+static void
+table_invalidate(ResultTable *table)
+{
+	if (++table->generation == 0)
+	{
+		/* wrapped: entries of a generation 2^32 back would look valid */
+		if (table->entries != NULL)
+			memset(table->entries, 0, sizeof(CachedResult) * table->size);
+		table->generation = 1;
+	}
+}
 
 /* Forgets the cached values (the model changed). */
 static void
 results_reset(ModelCache *cache)
 {
-	cache->generation++;
+	table_invalidate(&cache->if_alive);
+	table_invalidate(&cache->alive_tx);
+	table_invalidate(&cache->alive_T);
 }
 
 /* A table of never-filled entries. */
@@ -131,16 +148,18 @@ table_allocate(FunctionCallInfo fcinfo, ResultTable *table, uint32 size)
 												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
-/* The two entries where key may be. */
+/* The two entries where (x, t) may be. */
 static inline CachedResult *
-table_bucket(ResultTable *table, const double *key)
+table_bucket(ResultTable *table, int32 x, double t)
 {
-	return &table->entries[crm_hash_doubles(key, RESULT_KEY_LEN) & (table->size - 2)];
+	double		key[2] = {x, t};
+
+	return &table->entries[crm_hash_doubles(key, 2) & (table->size - 2)];
 }
 
-/* Four times the entries, the current ones moved over (some are costly integrals). */
+/* Four times the entries, the valid ones moved over (some are costly integrals). */
 static void
-table_grow(FunctionCallInfo fcinfo, ResultTable *table, uint64 generation)
+table_grow(FunctionCallInfo fcinfo, ResultTable *table)
 {
 	CachedResult *old = table->entries;
 	uint32		old_size = table->size,
@@ -148,25 +167,26 @@ table_grow(FunctionCallInfo fcinfo, ResultTable *table, uint64 generation)
 
 	table_allocate(fcinfo, table, old_size * 4);
 	for (i = 0; i < old_size; i++)
-		if (old[i].generation == generation)
+		if (old[i].generation == table->generation)
 		{
-			CachedResult *bucket = table_bucket(table, old[i].key);
+			CachedResult *bucket = table_bucket(table, old[i].x, old[i].t);
 
-			bucket[bucket[0].generation == generation ? 1 : 0] = old[i];
+			bucket[bucket[0].generation == table->generation ? 1 : 0] = old[i];
 		}
 	pfree(old);
 }
 
 /*
- * The entry of table for these arguments; *hit says whether it holds their
- * value.  On a miss the caller computes and stores the value.
- * NULL when caching is not worth it yet (the first call of a query).
+ * The entry of table for (x, t); *hit says whether it holds their value.  On
+ * a miss the caller computes and stores the value.  NULL when caching is not
+ * worth it yet (the first call of a query).
  */
 static CachedResult *
-results_lookup(FunctionCallInfo fcinfo, ResultTable *table, const double *key, bool *hit)
+results_lookup(FunctionCallInfo fcinfo, ResultTable *table, double x, double t, bool *hit)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
 	CachedResult *bucket;
+	int32		ix = (int32) x;		/* a frequency: an int4 argument */
 	int			i;
 
 	*hit = false;
@@ -175,27 +195,28 @@ results_lookup(FunctionCallInfo fcinfo, ResultTable *table, const double *key, b
 	if (table->entries == NULL)
 		table_allocate(fcinfo, table, CACHE_MIN_SIZE);
 	else if (table->size < CACHE_MAX_SIZE && cache->calls > 4 * (uint64) table->size)
-		table_grow(fcinfo, table, cache->generation);
-	bucket = table_bucket(table, key);
+		table_grow(fcinfo, table);
+	t += 0.0;					/* -0 and 0 alike */
+	bucket = table_bucket(table, ix, t);
 	for (i = 0; i < 2; i++)
-		if (bucket[i].generation == cache->generation &&
-			memcmp(bucket[i].key, key, sizeof(bucket[i].key)) == 0)
+		if (bucket[i].generation == table->generation && bucket[i].x == ix && bucket[i].t == t)
 		{
 			*hit = true;
 			return &bucket[i];
 		}
 	/* a miss: the first entry moves to the second place, the new key takes the first */
 	bucket[1] = bucket[0];
-	memcpy(bucket[0].key, key, sizeof(bucket[0].key));
-	bucket[0].generation = cache->generation;
+	bucket[0].x = ix;
+	bucket[0].t = t;
+	bucket[0].generation = table->generation;
 	return &bucket[0];
 }
 
 /* A value through a cache table: compute only on a miss. */
-#define CACHED(fcinfo, table, key, expression, result) \
+#define CACHED(fcinfo, table, x, t, expression, result) \
 	do { \
 		bool		hit_; \
-		CachedResult *entry_ = results_lookup((fcinfo), (table), (key), &hit_); \
+		CachedResult *entry_ = results_lookup((fcinfo), (table), (x), (t), &hit_); \
 		if (entry_ != NULL && hit_) \
 			(result) = entry_->value[0]; \
 		else \
@@ -226,7 +247,7 @@ model_params(FunctionCallInfo fcinfo, int argno, int slotno, int nparams,
 	{
 		cache = fcinfo->flinfo->fn_extra =
 			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
-		cache->generation = 1;
+		cache->if_alive.generation = cache->alive_tx.generation = cache->alive_T.generation = 1;
 	}
 	slot = &cache->slot[slotno];
 	/*
@@ -312,9 +333,7 @@ static double
 alive_probability(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p, const double *h)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
-	double		key_tx[RESULT_KEY_LEN] = {h[0], h[1], 0.0, 0.0},
-				key_T[RESULT_KEY_LEN] = {h[0], h[2], 0.0, 0.0},
-				tx_part,
+	double		tx_part,
 				T_parts[2];
 	CachedResult *entry;
 	bool		hit;
@@ -322,8 +341,8 @@ alive_probability(FunctionCallInfo fcinfo, const TransactionModel *m, const doub
 	cache->calls++;
 	if (m->p_alive_from_parts == NULL)
 		return m->p_alive(p, h[0], h[1], h[2]);
-	CACHED(fcinfo, &cache->alive_tx, key_tx, m->alive_tx_part(p, h[0], h[1]), tx_part);
-	entry = results_lookup(fcinfo, &cache->alive_T, key_T, &hit);
+	CACHED(fcinfo, &cache->alive_tx, h[0], h[1], m->alive_tx_part(p, h[0], h[1]), tx_part);
+	entry = results_lookup(fcinfo, &cache->alive_T, h[0], h[2], &hit);
 	if (entry != NULL && hit)
 		memcpy(T_parts, entry->value, sizeof(T_parts));
 	else
@@ -344,10 +363,16 @@ purchases_if_alive(FunctionCallInfo fcinfo, const TransactionModel *m, const dou
 				   double x, double T, double horizon, double delta)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
-	double		key[RESULT_KEY_LEN] = {x, T, horizon, delta};
+	ResultTable *table = &cache->if_alive;
 	double		value;
 
-	CACHED(fcinfo, &cache->if_alive, key,
+	if (horizon != table->horizon || delta != table->delta)
+	{
+		table_invalidate(table);
+		table->horizon = horizon;
+		table->delta = delta;
+	}
+	CACHED(fcinfo, table, x, T,
 		   delta == 0.0 ? m->expected_if_alive(p, x, T, horizon)
 		   : m->discounted_if_alive(p, x, T, horizon, delta), value);
 	return value;

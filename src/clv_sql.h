@@ -38,6 +38,14 @@ crm_hash_doubles(const double *key, int n)
 		h = (h ^ bits) * UINT64CONST(0xBF58476D1CE4E5B9);
 		h ^= h >> 29;
 	}
+	/*
+	 * A final mix, so that the low bits, which pick the slot, depend on the
+	 * high bits of the last key too: whole numbers (weeks, days) differ only
+	 * there, and without it every T of one (x, tx) fell in one slot.
+	 */
+	h ^= h >> 33;
+	h *= UINT64CONST(0xFF51AFD7ED558CCD);
+	h ^= h >> 33;
 	return h;
 }
 
