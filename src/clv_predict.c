@@ -12,9 +12,9 @@
  * horizon only.  Customers share (x, T) pairs far more often than whole
  * histories (1M synthetic customers: 641k histories, 32k pairs), so the
  * second factor, the costly one (a 2F1 or a discounting integral), is kept
- * in a cache keyed by (x, T) for the horizon and rate.  P(alive) is a closed form
- * for BG/NBD; for Pareto/NBD it is assembled from parts, each with a 2F1,
- * cached by (x, tx) and by (x, T).
+ * in a cache keyed by (x, T) for the horizon and rate of the rows.  P(alive)
+ * is a closed form for BG/NBD; for Pareto/NBD it is assembled from parts,
+ * each with a 2F1, cached by (x, tx) and by (x, T).
  */
 #include "postgres.h"
 
