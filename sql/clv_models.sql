@@ -267,9 +267,13 @@ CREATE TEMP TABLE bounded AS
 SELECT (crm.purchase_summary(purchased_at, 1.0, '2025-01-01', '1 week')).* FROM bounded_orders GROUP BY customer_id;
 -- Reference: the limit model (exponential lifetimes, one dropout rate mu) fitted by scipy
 -- (test/tools/pnbd_boundary_ref.py): r 0.61657344, alpha 3.18931109, mu 0.02411124,
--- LL -174134.44130.  Parameters to 1e-4 relative, the log-likelihood to 0.01.
-SELECT m.converged, m.iterations BETWEEN 1 AND 120 AS few_iterations, m.s > 1e7 AS s_at_cap,
-       m.r_se IS NULL AND m.s_se IS NULL AS no_se,
+-- LL -174134.44130, and from its Hessian r_se 0.01438727, alpha_se 0.08225151.  Parameters to
+-- 1e-4 relative, the log-likelihood to 0.01, standard errors to 1e-3 (both sides take finite
+-- differences); s and beta, along which the likelihood is flat, have none.
+SELECT m.converged, m.iterations BETWEEN 1 AND 120 AS few_iterations, m.s > 1e7 AS s_in_the_millions,
+       test.check('r_se', m.r_se, 0.01438727, 1e-3) AS r_se,
+       test.check('alpha_se', m.alpha_se, 0.08225151, 1e-3) AS alpha_se,
+       m.s_se IS NULL AND m.beta_se IS NULL AS no_s_beta_se,
        test.check('r', m.r, 0.61657344, 1e-4) AS r,
        test.check('alpha', m.alpha, 3.18931109, 1e-4) AS alpha,
        test.check('mu', m.s / m.beta, 0.02411124, 1e-4) AS mu,

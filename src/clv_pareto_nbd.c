@@ -24,6 +24,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Logs that depend on the parameters and x only, hoisted out of row loops. */
 typedef struct PnbdLogs
@@ -409,6 +410,7 @@ typedef struct PnbdData
 	double	   *pT;				/* T of each distinct (x, T) */
 	size_t		npair;
 	double	   *f2;				/* per pair: ln 2F1 at z2 and 3 partials */
+	double		lns_fixed;		/* ln s for pnbd_objective_ridge */
 } PnbdData;
 
 typedef struct PairKey
@@ -560,6 +562,9 @@ pnbd_objective(const double *th, double *grad, void *vctx)
  */
 #define PNBD_LNS_MAX 18.0
 
+/* ln s beyond which a singular Hessian means the boundary ridge (s > 2e4) */
+#define PNBD_LNS_RIDGE 10.0
+
 /* BFGS iterations allowed to the interior attempt of a fit (typical fits take 25-40) */
 #define PNBD_INTERIOR_ITERATIONS 80
 
@@ -592,6 +597,19 @@ pnbd_objective_mu(const double *ph, double *grad, void *vctx)
 		grad[2] = -g[3];
 		grad[3] = ph[3] < PNBD_LNS_MAX ? g[2] + g[3] : 0.0;
 	}
+	return f;
+}
+
+/* The objective in (ln r, ln alpha, ln s/beta) with ln s held at d->lns_fixed. */
+static double
+pnbd_objective_ridge(const double *ph3, double *grad, void *vctx)
+{
+	double		ph[4] = {ph3[0], ph3[1], ph3[2], ((PnbdData *) vctx)->lns_fixed},
+				g[4],
+				f = pnbd_objective_mu(ph, grad ? g : NULL, vctx);
+
+	if (grad)
+		memcpy(grad, g, sizeof(double) * 3);
 	return f;
 }
 
@@ -685,6 +703,19 @@ clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 	th[2] = ph[3];
 	th[3] = th[2] - ph[2];
 	clv_hessian_se(pnbd_objective, &d, 4, th, d.wsum, true, se);
+	if (!isfinite(se[0]) && ph[3] > PNBD_LNS_RIDGE)
+	{
+		/*
+		 * Out on the boundary ridge the likelihood is flat along ln s, and
+		 * its Hessian singular: r and alpha get their standard errors from
+		 * the other three coordinates with ln s held (the limit model's, by
+		 * differences of the objective: its gradient in ln s/beta cancels
+		 * terms of order s); s and beta get none.
+		 */
+		d.lns_fixed = ph[3];
+		clv_hessian_se(pnbd_objective_ridge, &d, 3, ph, d.wsum, false, se);
+		se[2] = se[3] = NAN;
+	}
 	clv_fit_from_log(fit, th, se, scale, 1, 3);
 	for (i = 0; i < n; i++)
 		ll += cr[i].weight * clv_pnbd_loglik(fit->params, cr[i].x,
