@@ -7,7 +7,11 @@
  * either the direct series or the Euler transform
  *   2F1(rho, b; rho+1; z) = (1-z)^(1-b) 2F1(1, rho+1-b; rho+1; z)
  * (A&S 15.3.3).  Partials in rho, b, z come from term-by-term derivatives in
- * the same loop.  Above z = 0.95 the Euler integral (A&S 15.3.1)
+ * the same loop.  Near z = 1 the series need many terms: above z = 0.8,
+ * when e = rho + 1 - b > 0 and the Euler series would not converge fast,
+ * the beta-integral form below is integrated by Gauss-Legendre panels
+ * (pnbd_tail, 1-2 us); otherwise, above z = 0.95, the Euler integral
+ * (A&S 15.3.1)
  *   2F1 = rho * int_0^1 t^(rho-1) (1 - z t)^(-b) dt
  * is integrated in log space (clv_quad.c), split at t = 1/2, with variables
  * ln t and -ln(1 - z t) so that both end layers are resolved.
