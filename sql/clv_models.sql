@@ -324,7 +324,7 @@ JOIN (SELECT 1 AS k, crm.expected_purchases(bgnbd, 2, 30.43, 38.86, 13.0) AS e,
   ON c.k = a.i % 3 + 1;
 
 -- A fit can be cancelled.  100k distinct fractional histories whose optimum is on the boundary
--- take many seconds (24 s measured); statement_timeout stops the fit between evaluations.
+-- take many seconds (27 s measured); statement_timeout stops the fit between evaluations.
 SET statement_timeout = '300ms';
 SELECT crm.pareto_nbd_fit(1 + i % 40, (50 + (i % 9973) / 100.0) * ((i % 997) / 997.0), 50 + (i % 9973) / 100.0)
 FROM generate_series(1, 100000) i;
