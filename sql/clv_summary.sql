@@ -91,6 +91,11 @@ SELECT test.error_of($$SELECT crm.purchase_summary('infinity', 1.0, '2024-01-31'
 SELECT test.error_of($$SELECT crm.purchase_summary(now(), 'NaN'::float8, '2024-01-31')$$);
 SELECT test.error_of($$SELECT crm.purchase_summary(now(), 'Infinity'::numeric, '2024-01-31')$$);
 
+-- The state size is declared (SSPACE): without it the planner assumes 8 kB a customer and a
+-- GROUP BY customer hash aggregate spills to disk far below work_mem.
+SELECT aggfnoid::regprocedure AS aggregate, aggtransspace
+FROM pg_aggregate WHERE aggfnoid::regproc::text = 'crm.purchase_summary' ORDER BY 1::text;
+
 -- Parallel plans give identical histories.
 CREATE TABLE big_orders AS
 -- order k of a customer falls on day 13 ((7 k) mod 8) + (customer mod 17): out of time order, two
