@@ -323,6 +323,15 @@ JOIN (SELECT 1 AS k, crm.expected_purchases(bgnbd, 2, 30.43, 38.86, 13.0) AS e,
              crm.ltv_estimate(pnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.1, '1 week') FROM test.models) c
   ON c.k = a.i % 3 + 1;
 
+-- So may the time unit that converts the annual rate (ltv_estimate keeps the last row's conversion).
+SELECT count(*) AS rows, count(*) FILTER (WHERE a.l <> CASE WHEN a.i % 2 = 0 THEN c.w ELSE c.d END) AS mismatches,
+       min(c.w) <> min(c.d) AS units_differ
+FROM (SELECT i, crm.ltv_estimate(m.bgnbd, m.gg, 2, 30.43, 38.86, 22.35, 52, 0.1,
+                                 CASE WHEN i % 2 = 0 THEN interval '1 week' ELSE interval '1 day' END) AS l
+      FROM test.models m, generate_series(1, 10) i) a,
+     (SELECT crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.1, '1 week') AS w,
+             crm.ltv_estimate(bgnbd, gg, 2, 30.43, 38.86, 22.35, 52, 0.1, '1 day') AS d FROM test.models) c;
+
 -- A fit can be cancelled.  100k distinct fractional histories whose optimum is on the boundary
 -- take many seconds (27 s measured); statement_timeout stops the fit between evaluations.
 SET statement_timeout = '300ms';

@@ -2,12 +2,16 @@
  * clv_discount.c — E[ int_0^H e^{-delta t} dY(t) ] by parts (notes §7):
  *   e^{-delta H} E[Y(H)] + delta int_0^H e^{-delta t} E[Y(t)] dt.
  * The integral is taken in s = ln(1 + t/tau0), where E[Y] is smooth on a
- * unit scale, by 20-point Gauss-Legendre panels of width
- * min(1, 4/(delta (t + tau0))) so that delta*t moves by at most ~7 per
- * panel (20-point rule error on e^-x over such a panel < 1e-20); it stops
- * once delta*t > 50 (the rest is below e^-50 relative).
+ * unit scale (in s it is analytic up to the branch cut of its 2F1 at
+ * Im s = pi), by 10-point Gauss-Legendre panels of width
+ * min(1, 2/(delta (t + tau0))), so that delta*t moves by at most ~3.5 per
+ * panel; it stops once delta*t > 50 (the rest is below e^-50 relative).
+ * Each panel costs 10 predictions: scoring a customer's discounted value
+ * is mostly this integral.
  * Measured against mpmath (test/tools/clv_refs.py, 108 rows, delta 0.0027
- * and 0.05, H 52 and 1e4): max relative error 4e-15.
+ * and 0.05, H 52 and 1e4): max relative error 4.2e-15; against 20-point
+ * panels of half the width over 3,780 wider cases (make check-clv): 4e-15
+ * for x <= 500, 7e-14 at x = 5000.
  */
 #include "clv_discount.h"
 
@@ -54,12 +58,12 @@ clv_discounted(ClvFunc EY, void *ctx, double tau0, double H, double delta)
 	while (s < smax && npanel < 10000)
 	{
 		double		t = tau0 * expm1(s),
-					w = fmin(1.0, 4.0 / (delta * (t + tau0))),
+					w = fmin(1.0, 2.0 / (delta * (t + tau0))),
 					e = fmin(s + w, smax);
 
 		if (delta * t > 50.0)
 			break;
-		sum += clv_quad_gl20(disc_integrand, &d, s, e);
+		sum += clv_quad_gl10(disc_integrand, &d, s, e);
 		s = e;
 		npanel++;
 	}

@@ -89,8 +89,7 @@ extern double clv_pnbd_p_alive(const double *p, double x, double tx, double T);
  */
 extern double clv_pnbd_alive_tx_part(const double *p, double x, double tx);
 extern void clv_pnbd_alive_T_parts(const double *p, double x, double T, double *parts);
-extern double clv_pnbd_p_alive_from_parts(const double *p, double x, double tx, double T,
-										  double tx_part, const double *T_parts);
+extern double clv_pnbd_p_alive_from_parts(double tx_part, const double *T_parts);
 extern double clv_pnbd_expected(const double *p, double t);
 extern double clv_pnbd_expected_conditional(const double *p, double x, double tx,
 											double T, double t);

@@ -222,18 +222,23 @@ pnbd_hyp_at(const double *p, double x, double t, bool at_tenure)
 }
 
 /*
- * ln P(alive) = ln L(alive) - ln L (notes §3.4) in parts: with
- * c = (r+s+x) ln((M+tx)/(M+T)), M = max(alpha, beta),
- *   ln P(alive) = B + c - lse(A1, A2 + c)
- * where A1 (the 2F1 term at z1 with ln(s/(r+s+x))) depends on (x, tx) only
- * and A2 (the 2F1 term at z2 with ln((r+x)/(r+s+x))) and B (the alive
- * likelihood's large powers, combined analytically) on (x, T) only.  Scoring
- * caches the parts; a row then costs two exp and two log1p.
+ * P(alive) = L(alive) / L (notes §3.4) in parts: with M = max(alpha, beta),
+ *   P(alive) = 1 / (e^(U - V) + W)
+ * where U = A1 - (r+s+x) ln(M+tx), A1 the 2F1 term at z1 with ln(s/(r+s+x)),
+ * depends on (x, tx) only, and V = B - (r+s+x) ln(M+T), B the alive
+ * likelihood's large powers combined analytically, and W = e^(A2 - B), A2
+ * the 2F1 term at z2 with ln((r+x)/(r+s+x)), on (x, T) only.  Scoring
+ * caches the parts, so a row costs one exp.  U - V takes the difference of
+ * two logarithms of size (r+s+x) ln(M+T): its absolute error, about that
+ * size times 1e-16, is P's relative error, ln(M+T) times the error that
+ * rounding T alone causes (dlnP/dlnT is of order r+s+x).
  */
 double
 clv_pnbd_alive_tx_part(const double *p, double x, double tx)
 {
-	return pnbd_hyp_at(p, x, tx, false) + log(p[2]) - log(p[0] + p[2] + x);
+	double		rho = p[0] + p[2] + x;
+
+	return pnbd_hyp_at(p, x, tx, false) + log(p[2]) - log(rho) - rho * log(fmax(p[1], p[3]) + tx);
 }
 
 void
@@ -242,20 +247,20 @@ clv_pnbd_alive_T_parts(const double *p, double x, double T, double *parts)
 	double		r = p[0],
 				al = p[1],
 				s = p[2],
-				be = p[3];
+				be = p[3],
+				rho = r + s + x;
+	double		A2 = pnbd_hyp_at(p, x, T, true) + log(r + x) - log(rho),
+				B = al >= be ? s * log1p((al - be) / (be + T)) : (r + x) * log1p((be - al) / (al + T));
 
-	parts[0] = pnbd_hyp_at(p, x, T, true) + log(r + x) - log(r + s + x);
-	parts[1] = al >= be ? s * log1p((al - be) / (be + T)) : (r + x) * log1p((be - al) / (al + T));
+	parts[0] = B - rho * log(fmax(al, be) + T);
+	parts[1] = exp(A2 - B);
 }
 
+/* 1 / (e^(U - V) + W): P(alive), before it is clamped to 1 against rounding. */
 double
-clv_pnbd_p_alive_from_parts(const double *p, double x, double tx, double T,
-							double tx_part, const double *T_parts)
+clv_pnbd_p_alive_from_parts(double tx_part, const double *T_parts)
 {
-	double		c = -(p[0] + p[2] + x) * log1p((T - tx) / (fmax(p[1], p[3]) + tx)),
-				lpa = T_parts[1] + c - clv_lse(tx_part, T_parts[0] + c);
-
-	return lpa >= 0.0 ? 1.0 : exp(lpa);
+	return 1.0 / (exp(tx_part - T_parts[0]) + T_parts[1]);
 }
 
 /* P(alive at T | history) (notes §3.4). */
@@ -265,7 +270,7 @@ clv_pnbd_p_alive(const double *p, double x, double tx, double T)
 	double		T_parts[2];
 
 	clv_pnbd_alive_T_parts(p, x, T, T_parts);
-	return clv_pnbd_p_alive_from_parts(p, x, tx, T, clv_pnbd_alive_tx_part(p, x, tx), T_parts);
+	return fmin(1.0, clv_pnbd_p_alive_from_parts(clv_pnbd_alive_tx_part(p, x, tx), T_parts));
 }
 
 /* (1 - q^e)/e with ln q = lq, continuous through e = 0. */

@@ -14,7 +14,9 @@
  * second factor, the costly one (a 2F1 or a discounting integral), is kept
  * in a cache keyed by (x, T) for the horizon and rate of the rows.  P(alive)
  * is a closed form for BG/NBD; for Pareto/NBD it is assembled from parts,
- * each with a 2F1, cached by (x, tx) and by (x, T).
+ * each with a 2F1, cached by (x, tx) and by (x, T), and a prediction folds
+ * its second factor into the (x, T) parts: a row then costs two lookups
+ * and one exp.
  */
 #include "postgres.h"
 
@@ -38,8 +40,7 @@ typedef struct TransactionModel
 	/* Pareto/NBD: P(alive) from parts that depend on (x, tx) and on (x, T); else NULL */
 	double		(*alive_tx_part) (const double *p, double x, double tx);
 	void		(*alive_T_parts) (const double *p, double x, double T, double *parts);
-	double		(*p_alive_from_parts) (const double *p, double x, double tx, double T,
-									   double tx_part, const double *T_parts);
+	double		(*p_alive_from_parts) (double tx_part, const double *T_parts);
 	double		(*expected) (const double *p, double t);
 	double		(*expected_if_alive) (const double *p, double x, double T, double t);
 	double		(*pmf) (const double *p, int n, double t);
@@ -83,6 +84,8 @@ typedef struct CachedResult
 	double		value[2];
 } CachedResult;
 
+StaticAssertDecl(2 * sizeof(CachedResult) == 64, "a bucket of two entries fills a 64-byte cache line");
+
 /*
  * A cache of one kind of value, in buckets of two entries (the most recent
  * first): a direct-mapped table lost a third of the keys of the benchmark to
@@ -92,7 +95,8 @@ typedef struct CachedResult
  */
 typedef struct ResultTable
 {
-	CachedResult *entries;		/* NULL until the second call */
+	CachedResult *entries;		/* NULL until the second call; buckets on cache lines */
+	void	   *allocation;		/* where entries lie */
 	uint32		size;			/* a power of two */
 	uint32		generation;		/* of the values now valid, from 1 */
 	double		horizon;		/* if_alive: what the values are for */
@@ -111,10 +115,16 @@ typedef struct ResultTable
 typedef struct ModelCache
 {
 	ModelSlot	slot[2];
-	ResultTable if_alive;		/* predictions for an active customer by (x, T) */
-	ResultTable alive_tx;		/* Pareto/NBD: the (x, tx) part of ln P(alive) */
-	ResultTable alive_T;		/* Pareto/NBD: the two (x, T) parts of ln P(alive) */
+	ResultTable if_alive;		/* predictions for an active customer by (x, T);
+								 * Pareto/NBD: folded into the (x, T) parts */
+	ResultTable alive_tx;		/* Pareto/NBD: the (x, tx) part of P(alive) */
+	ResultTable alive_T;		/* Pareto/NBD: the two (x, T) parts of P(alive) */
 	uint64		calls;
+	/* ltv_estimate: the discount rate per unit of the last row's rate and unit */
+	bool		have_delta;
+	double		rate;
+	Interval	unit;
+	double		delta;
 } ModelCache;
 
 /* Makes every value of the table stale. */
@@ -139,13 +149,18 @@ results_reset(ModelCache *cache)
 	table_invalidate(&cache->alive_T);
 }
 
-/* A table of never-filled entries. */
+/*
+ * A table of never-filled entries, aligned so that a bucket is one cache
+ * line: a lookup is a cache miss, and a bucket across two lines cost two.
+ */
 static void
 table_allocate(FunctionCallInfo fcinfo, ResultTable *table, uint32 size)
 {
 	table->size = size;
-	table->entries = MemoryContextAllocExtended(fcinfo->flinfo->fn_mcxt, sizeof(CachedResult) * size,
-												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	table->allocation = MemoryContextAllocExtended(fcinfo->flinfo->fn_mcxt,
+												   sizeof(CachedResult) * size + PG_CACHE_LINE_SIZE,
+												   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	table->entries = (CachedResult *) TYPEALIGN(PG_CACHE_LINE_SIZE, table->allocation);
 }
 
 /* The two entries where (x, t) may be. */
@@ -162,6 +177,7 @@ static void
 table_grow(FunctionCallInfo fcinfo, ResultTable *table)
 {
 	CachedResult *old = table->entries;
+	void	   *old_allocation = table->allocation;
 	uint32		old_size = table->size,
 				i;
 
@@ -173,7 +189,7 @@ table_grow(FunctionCallInfo fcinfo, ResultTable *table)
 
 			bucket[bucket[0].generation == table->generation ? 1 : 0] = old[i];
 		}
-	pfree(old);
+	pfree(old_allocation);
 }
 
 /*
@@ -328,43 +344,106 @@ prediction_result(double value, const char *function)
 	PG_RETURN_FLOAT8(value);
 }
 
+/* The (x, tx) part of Pareto/NBD P(alive), cached. */
+static double
+alive_tx_part(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p, const double *h)
+{
+	ModelCache *cache = fcinfo->flinfo->fn_extra;
+	double		part;
+
+	CACHED(fcinfo, &cache->alive_tx, h[0], h[1], m->alive_tx_part(p, h[0], h[1]), part);
+	return part;
+}
+
+/* Two values of a cache table by (x, t), from compute(m, p, x, t, ctx) on a miss. */
+typedef void (*PairFunction) (const TransactionModel *m, const double *p, double x, double t,
+							  void *ctx, double *values);
+
+static void
+cached_pair(FunctionCallInfo fcinfo, ResultTable *table, const TransactionModel *m, const double *p,
+			double x, double t, PairFunction compute, void *ctx, double *values)
+{
+	bool		hit;
+	CachedResult *entry = results_lookup(fcinfo, table, x, t, &hit);
+
+	if (entry != NULL && hit)
+	{
+		memcpy(values, entry->value, sizeof(entry->value));
+		return;
+	}
+	compute(m, p, x, t, ctx, values);
+	if (entry != NULL)
+		memcpy(entry->value, values, sizeof(entry->value));
+}
+
+/* The two (x, T) parts of Pareto/NBD P(alive), as a PairFunction. */
+static void
+T_parts_pair(const TransactionModel *m, const double *p, double x, double T, void *ctx, double *values)
+{
+	m->alive_T_parts(p, x, T, values);
+}
+
 /* P(alive at T | x, tx, T): a closed form, or from the cached parts. */
 static double
 alive_probability(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p, const double *h)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
-	double		tx_part,
-				T_parts[2];
-	CachedResult *entry;
-	bool		hit;
+	double		T_parts[2];
 
 	cache->calls++;
 	if (m->p_alive_from_parts == NULL)
 		return m->p_alive(p, h[0], h[1], h[2]);
-	CACHED(fcinfo, &cache->alive_tx, h[0], h[1], m->alive_tx_part(p, h[0], h[1]), tx_part);
-	entry = results_lookup(fcinfo, &cache->alive_T, h[0], h[2], &hit);
-	if (entry != NULL && hit)
-		memcpy(T_parts, entry->value, sizeof(T_parts));
-	else
-	{
-		m->alive_T_parts(p, h[0], h[2], T_parts);
-		if (entry != NULL)
-			memcpy(entry->value, T_parts, sizeof(T_parts));
-	}
-	return m->p_alive_from_parts(p, h[0], h[1], h[2], tx_part, T_parts);
+	cached_pair(fcinfo, &cache->alive_T, m, p, h[0], h[2], T_parts_pair, NULL, T_parts);
+	/* at most 1 but for rounding */
+	return fmin(1.0, m->p_alive_from_parts(alive_tx_part(fcinfo, m, p, h), T_parts));
 }
+
+/* What a prediction for an active customer is for. */
+typedef struct IfAliveArgs
+{
+	double		horizon;
+	double		delta;
+} IfAliveArgs;
 
 /*
  * The purchases in the next horizon units, discounted at rate delta, of a
  * customer with x repeat purchases and tenure T who is active at T.
  */
 static double
-purchases_if_alive(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p,
-				   double x, double T, double horizon, double delta)
+if_alive(const TransactionModel *m, const double *p, double x, double T, const IfAliveArgs *args)
+{
+	return args->delta == 0.0 ? m->expected_if_alive(p, x, T, args->horizon)
+		: m->discounted_if_alive(p, x, T, args->horizon, args->delta);
+}
+
+/*
+ * Pareto/NBD: the (x, T) parts of P(alive) with the prediction I for an
+ * active customer folded in, so that P(alive) I = 1 / (e^(U - V') + W')
+ * with V' = V + ln I and W' = W / I costs one lookup less (I > 0).
+ */
+static void
+folded_T_parts_pair(const TransactionModel *m, const double *p, double x, double T, void *ctx,
+					double *values)
+{
+	double		I = if_alive(m, p, x, T, ctx);
+
+	m->alive_T_parts(p, x, T, values);
+	values[0] += log(I);
+	values[1] /= I;
+}
+
+/*
+ * The purchases in the next horizon units, discounted at rate delta, of a
+ * customer with history h: P(alive) times the same for an active customer.
+ */
+static double
+purchases_conditional(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p,
+					  const double *h, double horizon, double delta)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
 	ResultTable *table = &cache->if_alive;
-	double		value;
+	IfAliveArgs args = {horizon, delta};
+	double		values[2];
 
 	if (horizon != table->horizon || delta != table->delta)
 	{
@@ -372,10 +451,18 @@ purchases_if_alive(FunctionCallInfo fcinfo, const TransactionModel *m, const dou
 		table->horizon = horizon;
 		table->delta = delta;
 	}
-	CACHED(fcinfo, table, x, T,
-		   delta == 0.0 ? m->expected_if_alive(p, x, T, horizon)
-		   : m->discounted_if_alive(p, x, T, horizon, delta), value);
-	return value;
+	if (m->p_alive_from_parts == NULL)
+	{
+		double		P = alive_probability(fcinfo, m, p, h);
+
+		CACHED(fcinfo, table, h[0], h[2], if_alive(m, p, h[0], h[2], &args), values[0]);
+		return P * values[0];
+	}
+	cache->calls++;
+	if (!(horizon > 0.0))
+		return 0.0;
+	cached_pair(fcinfo, table, m, p, h[0], h[2], folded_T_parts_pair, &args, values);
+	return m->p_alive_from_parts(alive_tx_part(fcinfo, m, p, h), values);
 }
 
 /* p_alive(model, frequency, recency, tenure) */
@@ -403,9 +490,7 @@ expected_conditional(FunctionCallInfo fcinfo, const TransactionModel *m)
 		PG_RETURN_NULL();
 	history_args(fcinfo, 1, "crm.expected_purchases", h);
 	t = horizon_arg(fcinfo, 4, "crm.expected_purchases");
-	return prediction_result(alive_probability(fcinfo, m, p, h)
-							 * purchases_if_alive(fcinfo, m, p, h[0], h[2], t, 0.0),
-							 "crm.expected_purchases");
+	return prediction_result(purchases_conditional(fcinfo, m, p, h, t, 0.0), "crm.expected_purchases");
 }
 
 /* expected_purchases(model, horizon): a new customer */
@@ -489,8 +574,8 @@ ltv_estimate(FunctionCallInfo fcinfo, const TransactionModel *m)
 	double		monetary = PG_GETARG_FLOAT8(5);
 	double		horizon;
 	double		rate = PG_GETARG_FLOAT8(7);
-	double		unit_days = crm_time_unit_days(PG_GETARG_INTERVAL_P(8), function);
-	double		delta;
+	Interval   *unit = PG_GETARG_INTERVAL_P(8);
+	ModelCache *cache;
 	double		spend;
 	bool		usable;
 
@@ -505,12 +590,18 @@ ltv_estimate(FunctionCallInfo fcinfo, const TransactionModel *m)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: annual_discount_rate must be >= 0, got %g", function, rate),
 				 errhint("Pass the rate as a fraction: 0.1 for 10 %% a year.")));
+	cache = fcinfo->flinfo->fn_extra;
+	if (!cache->have_delta || rate != cache->rate || memcmp(unit, &cache->unit, sizeof(Interval)) != 0)
+	{
+		/* units per year = 365.25 / unit days */
+		cache->delta = log1p(rate) * crm_time_unit_days(unit, function) / DAYS_PER_YEAR;
+		cache->rate = rate;
+		cache->unit = *unit;
+		cache->have_delta = true;
+	}
 	if (!usable || !spend_estimate(gg, h[0], monetary, &spend))
 		PG_RETURN_NULL();
-	/* units per year = 365.25 / unit_days */
-	delta = log1p(rate) * unit_days / DAYS_PER_YEAR;
-	return prediction_result(spend * alive_probability(fcinfo, m, p, h)
-							 * purchases_if_alive(fcinfo, m, p, h[0], h[2], horizon, delta),
+	return prediction_result(spend * purchases_conditional(fcinfo, m, p, h, horizon, cache->delta),
 							 function);
 }
 

@@ -29,6 +29,15 @@ static const double gl20[10][2] = {
 	{0.0765265211334973337546, 0.152753387130725850698},
 };
 
+/* Gauss-Legendre 10-point nodes/weights on [-1, 1] (computed with mpmath). */
+static const double gl10[5][2] = {
+	{0.973906528517171720078, 0.0666713443086881375936},
+	{0.865063366688984510732, 0.149451349150580593146},
+	{0.679409568299024406234, 0.219086362515982043996},
+	{0.433395394129247190799, 0.269266719309996355091},
+	{0.148874338981631210885, 0.295524224714752870174},
+};
+
 #define GOLD 0.381966011250105151795
 
 /* Plain 20-point Gauss-Legendre rule of f on [lo, hi]. */
@@ -42,6 +51,20 @@ clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi)
 
 	for (i = 0; i < 10; i++)
 		s += gl20[i][1] * (f(c - h * gl20[i][0], ctx) + f(c + h * gl20[i][0], ctx));
+	return s * h;
+}
+
+/* Plain 10-point Gauss-Legendre rule of f on [lo, hi]. */
+double
+clv_quad_gl10(ClvFunc f, void *ctx, double lo, double hi)
+{
+	double		c = 0.5 * (lo + hi),
+				h = 0.5 * (hi - lo),
+				s = 0.0;
+	int			i;
+
+	for (i = 0; i < 5; i++)
+		s += gl10[i][1] * (f(c - h * gl10[i][0], ctx) + f(c + h * gl10[i][0], ctx));
 	return s * h;
 }
 

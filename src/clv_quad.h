@@ -25,5 +25,7 @@ extern double clv_quad_logint(ClvLogIntegrand phi, void *ctx, double lo,
 /* 20-point Gauss-Legendre rule on [lo, hi] of a plain function. */
 typedef double (*ClvFunc) (double v, void *ctx);
 extern double clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi);
+/* 10-point Gauss-Legendre rule on [lo, hi]. */
+extern double clv_quad_gl10(ClvFunc f, void *ctx, double lo, double hi);
 
 #endif							/* CLV_QUAD_H */
