@@ -39,13 +39,19 @@ static const char *const AGGREGATE_NAME[] = {
 	"crm.bgnbd_fit", "crm.pareto_nbd_fit", "crm.gamma_gamma_fit"
 };
 
-/* One distinct row: its key (x, tx, T) or (x, mbar) and how many customers have it. */
+/*
+ * One distinct row: its key (x, tx, T) or (x, mbar) and how many customers
+ * have it, at least 1; 0 marks a free slot (32 bytes, not 40 with a flag:
+ * a million distinct histories made the table's zeroing and first touches
+ * a third of the aggregation).
+ */
 typedef struct HistogramEntry
 {
 	double		key[MAX_KEYS];
 	double		count;
-	bool		used;
 } HistogramEntry;
+
+#define ENTRY_USED(e) ((e)->count > 0)
 
 typedef struct Histogram
 {
@@ -87,7 +93,7 @@ histogram_grow(Histogram *h)
 	h->entries = MemoryContextAllocExtended(h->context, sizeof(HistogramEntry) * h->size,
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (i = 0; i < oldsize; i++)
-		if (old[i].used)
+		if (ENTRY_USED(&old[i]))
 			histogram_add(h, old[i].key, old[i].count);
 	pfree(old);
 }
@@ -107,11 +113,10 @@ histogram_add(Histogram *h, const double *key, double count)
 	{
 		HistogramEntry *e = &h->entries[slot];
 
-		if (!e->used)
+		if (!ENTRY_USED(e))
 		{
 			memcpy(e->key, key, sizeof(double) * h->nkeys);
 			e->count = count;
-			e->used = true;
 			h->used++;
 			return;
 		}
@@ -229,7 +234,7 @@ fit_combine(FunctionCallInfo fcinfo, FitModel model)
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
 	for (i = 0; i < b->size; i++)
-		if (b->entries[i].used)
+		if (ENTRY_USED(&b->entries[i]))
 			histogram_add(a, b->entries[i].key, b->entries[i].count);
 	a->customers += b->customers;
 	PG_RETURN_POINTER(a);
@@ -250,7 +255,7 @@ fit_serialize(FunctionCallInfo fcinfo)
 	pq_sendint64(&buf, (int64) h->used);
 	for (i = 0; i < h->size; i++)
 	{
-		if (!h->entries[i].used)
+		if (!ENTRY_USED(&h->entries[i]))
 			continue;
 		for (k = 0; k < h->nkeys; k++)
 			pq_sendfloat8(&buf, h->entries[i].key[k]);
@@ -360,7 +365,7 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 		ClvSpend   *rows = palloc_extended(sizeof(ClvSpend) * h->used, MCXT_ALLOC_HUGE);
 
 		for (i = 0; i < h->size; i++)
-			if (h->entries[i].used)
+			if (ENTRY_USED(&h->entries[i]))
 			{
 				rows[n].x = h->entries[i].key[0];
 				rows[n].mbar = h->entries[i].key[1];
@@ -374,7 +379,7 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 		ClvHistory *rows = palloc_extended(sizeof(ClvHistory) * h->used, MCXT_ALLOC_HUGE);
 
 		for (i = 0; i < h->size; i++)
-			if (h->entries[i].used)
+			if (ENTRY_USED(&h->entries[i]))
 			{
 				rows[n].x = h->entries[i].key[0];
 				rows[n].tx = h->entries[i].key[1];

@@ -46,6 +46,14 @@ bool
 clv_bfgs(ClvObjective f, void *ctx, int n, double *theta, double *fval,
 		 int maxit, double gtol, int *iters)
 {
+	return clv_bfgs_from(f, ctx, n, theta, NULL, fval, maxit, gtol, iters);
+}
+
+/* BFGS from theta and an initial inverse Hessian H0 (n x n, row-major) or NULL for the identity. */
+bool
+clv_bfgs_from(ClvObjective f, void *ctx, int n, double *theta, const double *H0,
+			  double *fval, int maxit, double gtol, int *iters)
+{
 	double		H[CLV_OPT_MAXN][CLV_OPT_MAXN];
 	double		g[CLV_OPT_MAXN],
 				gn[CLV_OPT_MAXN],
@@ -63,7 +71,8 @@ clv_bfgs(ClvObjective f, void *ctx, int n, double *theta, double *fval,
 
 	memset(H, 0, sizeof(H));
 	for (i = 0; i < n; i++)
-		H[i][i] = 1.0;
+		for (j = 0; j < n; j++)
+			H[i][j] = H0 ? H0[i * n + j] : (i == j ? 1.0 : 0.0);
 	fx = feval(f, ctx, theta, g);
 	for (it = 0; it < maxit; it++)
 	{
@@ -99,6 +108,17 @@ clv_bfgs(ClvObjective f, void *ctx, int n, double *theta, double *fval,
 				p[i] = -g[i];
 				slope -= g[i] * g[i];
 			}
+		}
+		/*
+		 * From an informed H0, stop once the step's predicted decrease g'Hg/2
+		 * is below what the sum over the rows can resolve (1e-14 relative):
+		 * BFGS otherwise crawls on at the rounding floor of f (measured,
+		 * 641k rows: 13 of 16 iterations, 60 of 70 evaluations).
+		 */
+		if (H0 != NULL && maxabs(g, n) <= 1e3 * gtol && -slope <= 1e-14 * fabs(fx))
+		{
+			conv = true;
+			break;
 		}
 		pmax = maxabs(p, n);
 		if (pmax > MAX_STEP)
@@ -144,7 +164,7 @@ clv_bfgs(ClvObjective f, void *ctx, int n, double *theta, double *fval,
 						yHy = 0.0,
 						rho = 1.0 / sy;
 
-			if (it == 0)
+			if (it == 0 && H0 == NULL)
 			{
 				/* scale the initial inverse Hessian (N&W eq. 6.20) */
 				double		yy = 0.0;
@@ -292,10 +312,13 @@ clv_nelder_mead(ClvObjective f, void *ctx, int n, double *theta, double *fval,
 	return conv;
 }
 
-/* Standard errors from the inverse of the finite-difference Hessian. */
-void
-clv_hessian_se(ClvObjective f, void *ctx, int n, const double *theta,
-			   double scale, bool use_grad, double *se)
+/*
+ * The inverse of the finite-difference Hessian of scale * f at theta into
+ * Hinv (n x n, row-major); false when the Hessian is not positive definite.
+ */
+bool
+clv_inverse_hessian(ClvObjective f, void *ctx, int n, const double *theta,
+					double scale, bool use_grad, double *Hinv)
 {
 	double		Hm[CLV_OPT_MAXN][CLV_OPT_MAXN],
 				L[CLV_OPT_MAXN][CLV_OPT_MAXN],
@@ -388,12 +411,8 @@ clv_hessian_se(ClvObjective f, void *ctx, int n, const double *theta,
 		}
 	}
 	if (!pd)
-	{
-		for (j = 0; j < n; j++)
-			se[j] = NAN;
-		return;
-	}
-	/* inverse of L, then diag((L L^T)^-1) = column sums of squares of L^-1 */
+		return false;
+	/* inverse of L */
 	memset(inv, 0, sizeof(inv));
 	for (j = 0; j < n; j++)
 	{
@@ -407,14 +426,30 @@ clv_hessian_se(ClvObjective f, void *ctx, int n, const double *theta,
 			inv[i][j] = sv / L[i][i];
 		}
 	}
-	for (j = 0; j < n; j++)
-	{
-		double		v = 0.0;
+	/* (L L^T)^-1 = L^-T L^-1 */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+		{
+			double		v = 0.0;
 
-		for (i = 0; i < n; i++)
-			v += inv[i][j] * inv[i][j];
-		se[j] = sqrt(v);
-	}
+			for (k = 0; k < n; k++)
+				v += inv[k][i] * inv[k][j];
+			Hinv[i * n + j] = v;
+		}
+	return true;
+}
+
+/* Standard errors: square roots of the inverse Hessian's diagonal. */
+void
+clv_hessian_se(ClvObjective f, void *ctx, int n, const double *theta,
+			   double scale, bool use_grad, double *se)
+{
+	double		Hinv[CLV_OPT_MAXN * CLV_OPT_MAXN];
+	int			j;
+	bool		pd = clv_inverse_hessian(f, ctx, n, theta, scale, use_grad, Hinv);
+
+	for (j = 0; j < n; j++)
+		se[j] = pd ? sqrt(Hinv[j * n + j]) : NAN;
 }
 
 /* Multi-start driver, see clv_optimizer.h. */

@@ -18,6 +18,10 @@ typedef double (*ClvObjective) (const double *theta, double *grad, void *ctx);
 extern bool clv_bfgs(ClvObjective f, void *ctx, int n, double *theta,
 					 double *fval, int maxit, double gtol, int *iters);
 
+/* BFGS from an initial inverse Hessian H0 (n x n, row-major; NULL: the identity). */
+extern bool clv_bfgs_from(ClvObjective f, void *ctx, int n, double *theta, const double *H0,
+						  double *fval, int maxit, double gtol, int *iters);
+
 /* Nelder-Mead simplex (gradient not used); true when the simplex collapsed. */
 extern bool clv_nelder_mead(ClvObjective f, void *ctx, int n, double *theta,
 							double *fval, int maxit, double ftol, int *iters);
@@ -29,6 +33,13 @@ extern bool clv_nelder_mead(ClvObjective f, void *ctx, int n, double *theta,
  */
 extern void clv_hessian_se(ClvObjective f, void *ctx, int n, const double *theta,
 						   double scale, bool use_grad, double *se);
+
+/*
+ * The inverse of that Hessian into Hinv (n x n, row-major); false when the
+ * Hessian is not positive definite.
+ */
+extern bool clv_inverse_hessian(ClvObjective f, void *ctx, int n, const double *theta,
+								double scale, bool use_grad, double *Hinv);
 
 /*
  * Deterministic multi-start minimisation: optional Nelder-Mead warm-up,

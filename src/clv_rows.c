@@ -161,6 +161,41 @@ clv_rows_scaled(const ClvHistory *rows, size_t nrows, size_t *nout, double *scal
 	return cr;
 }
 
+double
+clv_rows_unscaled_loglik(const ClvHistory *rows, size_t n, double scale, double mean_nll, double wsum)
+{
+	double		purchases = 0.0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		purchases += rows[i].weight * rows[i].x;
+	return -mean_nll * wsum - log(scale) * purchases;
+}
+
+size_t		clv_subsample_min_rows = 4 * CLV_SUBSAMPLE_ROWS;
+
+ClvHistory *
+clv_rows_subsample(const ClvHistory *rows, size_t n, size_t *nout, double *wsum)
+{
+	size_t		k = n / CLV_SUBSAMPLE_ROWS,
+				i;
+	ClvHistory *sub;
+
+	*nout = 0;
+	*wsum = 0.0;
+	if (n < clv_subsample_min_rows || n < CLV_SUBSAMPLE_ROWS)
+		return NULL;
+	sub = malloc(sizeof(ClvHistory) * (n / k + 1));
+	if (!sub)
+		return NULL;
+	for (i = 0; i < n; i += k)
+	{
+		sub[(*nout)++] = rows[i];
+		*wsum += rows[i].weight;
+	}
+	return sub;
+}
+
 void
 clv_fit_from_log(ClvFit *fit, const double *theta, const double *se_theta,
 				 double scale, int time_param1, int time_param2)

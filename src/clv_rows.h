@@ -28,6 +28,26 @@ extern ClvHistory *clv_rows_scaled(const ClvHistory *rows, size_t nrows, size_t 
 								   double *scale, double *wsum);
 
 /*
+ * The log-likelihood of rows in the caller's time unit from the mean
+ * negative log-likelihood of the same rows scaled by clv_rows_scaled: a
+ * history's likelihood is a density in its x purchase times, so dividing
+ * the times by scale multiplies it by scale^x.
+ */
+extern double clv_rows_unscaled_loglik(const ClvHistory *rows, size_t n, double scale,
+									   double mean_nll, double wsum);
+
+/*
+ * A warm start for fits over many distinct histories: malloc'd every k-th
+ * of n canonical rows, k = n / CLV_SUBSAMPLE_ROWS, with their weights
+ * (sorted by x, the sample keeps the mix of frequencies); *wsum gets their
+ * total weight.  NULL when n < clv_subsample_min_rows (a fit of the rows
+ * themselves is cheap enough; the tests raise it to compare) or on OOM.
+ */
+#define CLV_SUBSAMPLE_ROWS 20000
+extern size_t clv_subsample_min_rows;
+extern ClvHistory *clv_rows_subsample(const ClvHistory *rows, size_t n, size_t *nout, double *wsum);
+
+/*
  * Parameters and standard errors from log-parameters theta and their
  * standard errors (delta method); params[time_param] (and the se) are
  * multiplied by scale to undo the time scaling; -1: none.

@@ -8,6 +8,7 @@
  */
 #include "clv_models.h"
 #include "clv_quad.h"
+#include "clv_rows.h"
 #include "hyp2f1.h"
 
 #include <math.h>
@@ -649,6 +650,35 @@ test_timing(void)
 					 res[m] == 1.0 ? "weekly" : "daily");
 			print_fit(name, &f, now() - t0, nh);
 			check(f.converged, "timing fit converged");
+			if (nh >= clv_subsample_min_rows)
+			{
+				/* started from a subsample's optimum: the same optimum as from the usual starts */
+				size_t		saved = clv_subsample_min_rows;
+				ClvFit		cold;
+				int			j;
+				bool		same;
+
+				clv_subsample_min_rows = SIZE_MAX;
+				t0 = now();
+				if (k == 0)
+					clv_bgnbd_fit(h, nh, &cold);
+				else
+					clv_pnbd_fit(h, nh, &cold);
+				clv_subsample_min_rows = saved;
+				print_fit("  the same from the usual starts", &cold, now() - t0, nh);
+				double		dp = 0.0,
+							dse = 0.0,
+							dll = relerr(f.log_likelihood, cold.log_likelihood);
+
+				for (j = 0; j < 4; j++)
+				{
+					dp = fmax(dp, relerr(f.params[j], cold.params[j]));
+					dse = fmax(dse, relerr(f.se[j], cold.se[j]));
+				}
+				printf("  relative differences: parameters %.1e, standard errors %.1e, LL %.1e\n", dp, dse, dll);
+				same = cold.converged && dp < 1e-6 && dse < 1e-6 && dll < 1e-12;
+				check(same, "warm-started fit: parameters and standard errors to 1e-6, LL to 1e-12");
+			}
 			free(h);
 		}
 	/* Gamma-Gamma on 1M repeat buyers with cents-rounded spend */
