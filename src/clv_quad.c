@@ -29,8 +29,8 @@ static const double gl20[10][2] = {
 	{0.0765265211334973337546, 0.152753387130725850698},
 };
 
-/* Gauss-Legendre 10-point nodes/weights on [-1, 1] (computed with mpmath). */
-static const double gl10[5][2] = {
+/* Gauss-Legendre 10-point nodes/weights on [-1, 1] (computed with mpmath); hyp2f1.c uses them too. */
+const double clv_gl10[5][2] = {
 	{0.973906528517171720078, 0.0666713443086881375936},
 	{0.865063366688984510732, 0.149451349150580593146},
 	{0.679409568299024406234, 0.219086362515982043996},
@@ -40,32 +40,30 @@ static const double gl10[5][2] = {
 
 #define GOLD 0.381966011250105151795
 
-/* Plain 20-point Gauss-Legendre rule of f on [lo, hi]. */
-double
-clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi)
+/* A symmetric Gauss-Legendre rule (half its nodes and weights) of f on [lo, hi]. */
+static double
+gauss_legendre(const double (*rule)[2], int half, ClvFunc f, void *ctx, double lo, double hi)
 {
 	double		c = 0.5 * (lo + hi),
 				h = 0.5 * (hi - lo),
 				s = 0.0;
 	int			i;
 
-	for (i = 0; i < 10; i++)
-		s += gl20[i][1] * (f(c - h * gl20[i][0], ctx) + f(c + h * gl20[i][0], ctx));
+	for (i = 0; i < half; i++)
+		s += rule[i][1] * (f(c - h * rule[i][0], ctx) + f(c + h * rule[i][0], ctx));
 	return s * h;
 }
 
-/* Plain 10-point Gauss-Legendre rule of f on [lo, hi]. */
+double
+clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi)
+{
+	return gauss_legendre(gl20, 10, f, ctx, lo, hi);
+}
+
 double
 clv_quad_gl10(ClvFunc f, void *ctx, double lo, double hi)
 {
-	double		c = 0.5 * (lo + hi),
-				h = 0.5 * (hi - lo),
-				s = 0.0;
-	int			i;
-
-	for (i = 0; i < 5; i++)
-		s += gl10[i][1] * (f(c - h * gl10[i][0], ctx) + f(c + h * gl10[i][0], ctx));
-	return s * h;
+	return gauss_legendre(clv_gl10, 5, f, ctx, lo, hi);
 }
 
 /* Add one panel's contribution (relative to e^ref) to sum and moments. */

@@ -25,7 +25,8 @@ extern double clv_quad_logint(ClvLogIntegrand phi, void *ctx, double lo,
 /* 20-point Gauss-Legendre rule on [lo, hi] of a plain function. */
 typedef double (*ClvFunc) (double v, void *ctx);
 extern double clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi);
-/* 10-point Gauss-Legendre rule on [lo, hi]. */
+/* 10-point Gauss-Legendre rule on [lo, hi], and its positive nodes with their weights. */
 extern double clv_quad_gl10(ClvFunc f, void *ctx, double lo, double hi);
+extern const double clv_gl10[5][2];
 
 #endif							/* CLV_QUAD_H */

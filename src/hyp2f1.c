@@ -206,23 +206,16 @@ pnbd_quad(double rho, double b, double z, double zc, double *d)
 }
 
 /*
- * Gauss-Legendre nodes and weights on [-1, 1], positive half (mpmath).
- * Relative error of the n-point rule on exp(-D x), x in [0, 1]: n = 8 is
- * 1e-14 at D = 4 and 2e-8 at D = 10; n = 10 is 1e-13 at D = 8; n = 12 is
- * 1e-15 at D = 10.
+ * Gauss-Legendre nodes and weights on [-1, 1], positive half (mpmath; the
+ * 10-point rule is clv_gl10 of clv_quad.c).  Relative error of the n-point
+ * rule on exp(-D x), x in [0, 1]: n = 8 is 1e-14 at D = 4 and 2e-8 at
+ * D = 10; n = 10 is 1e-13 at D = 8; n = 12 is 1e-15 at D = 10.
  */
 static const double gl8[4][2] = {
 	{0.960289856497536231684, 0.101228536290376259153},
 	{0.796666477413626739592, 0.222381034453374470544},
 	{0.525532409916328985818, 0.313706645877887287338},
 	{0.183434642495649804939, 0.362683783378361982965},
-};
-static const double gl10[5][2] = {
-	{0.973906528517171720078, 0.0666713443086881375936},
-	{0.865063366688984510732, 0.149451349150580593146},
-	{0.679409568299024406234, 0.219086362515982043996},
-	{0.433395394129247190799, 0.269266719309996355091},
-	{0.148874338981631210885, 0.295524224714752870174},
 };
 static const double gl12[6][2] = {
 	{0.981560634246719250691, 0.0471753363865118271946},
@@ -351,7 +344,7 @@ tail_march(PnbdTail *t, double ylim, int dir)
 		else if (v > -16.0)
 		{
 			D = 8.0;
-			gl = gl10;
+			gl = clv_gl10;
 			nh = 5;
 		}
 		else
