@@ -172,7 +172,7 @@ clv_rows_unscaled_loglik(const ClvHistory *rows, size_t n, double scale, double 
 	return -mean_nll * wsum - log(scale) * purchases;
 }
 
-size_t		clv_subsample_min_rows = 4 * CLV_SUBSAMPLE_ROWS;
+size_t		clv_subsample_min_rows = 2 * CLV_SUBSAMPLE_ROWS;
 
 ClvHistory *
 clv_rows_subsample(const ClvHistory *rows, size_t n, size_t *nout, double *wsum)

@@ -40,8 +40,9 @@ extern double clv_rows_unscaled_loglik(const ClvHistory *rows, size_t n, double 
  * A warm start for fits over many distinct histories: malloc'd every k-th
  * of n canonical rows, k = n / CLV_SUBSAMPLE_ROWS, with their weights
  * (sorted by x, the sample keeps the mix of frequencies); *wsum gets their
- * total weight.  NULL when n < clv_subsample_min_rows (a fit of the rows
- * themselves is cheap enough; the tests raise it to compare) or on OOM.
+ * total weight.  NULL when n < clv_subsample_min_rows, by default 2
+ * CLV_SUBSAMPLE_ROWS (below it the subsample's fit costs about what it
+ * saves; the tests raise it to compare), or on OOM.
  */
 #define CLV_SUBSAMPLE_ROWS 20000
 extern size_t clv_subsample_min_rows;
