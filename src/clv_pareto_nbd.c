@@ -224,21 +224,22 @@ pnbd_hyp_at(const double *p, double x, double t, bool at_tenure)
 /*
  * P(alive) = L(alive) / L (notes §3.4) in parts: with M = max(alpha, beta),
  *   P(alive) = 1 / (e^(U - V) + W)
- * where U = A1 - (r+s+x) ln(M+tx), A1 the 2F1 term at z1 with ln(s/(r+s+x)),
- * depends on (x, tx) only, and V = B - (r+s+x) ln(M+T), B the alive
- * likelihood's large powers combined analytically, and W = e^(A2 - B), A2
- * the 2F1 term at z2 with ln((r+x)/(r+s+x)), on (x, T) only.  Scoring
- * caches the parts, so a row costs one exp.  U - V takes the difference of
- * two logarithms of size (r+s+x) ln(M+T): its absolute error, about that
- * size times 1e-16, is P's relative error, ln(M+T) times the error that
- * rounding T alone causes (dlnP/dlnT is of order r+s+x).
+ * where U = A1 - (r+s+x) ln(1 + tx/M), A1 the 2F1 term at z1 with
+ * ln(s/(r+s+x)), depends on (x, tx) only, and V = B - (r+s+x) ln(1 + T/M),
+ * B the alive likelihood's large powers combined analytically, and
+ * W = e^(A2 - B), A2 the 2F1 term at z2 with ln((r+x)/(r+s+x)), on (x, T)
+ * only.  Scoring caches the parts, so a row costs one exp.  The two
+ * (r+s+x) ln(1 + t/M) are what the earlier (r+s+x) ln((M+tx)/(M+T)) split
+ * into, without the (r+s+x) ln M they share: on the boundary ridge s and M
+ * run to 1e7-1e10, and U - V lost 7-8 digits to that term (a review found
+ * it; the mpmath references now include two such models).
  */
 double
 clv_pnbd_alive_tx_part(const double *p, double x, double tx)
 {
 	double		rho = p[0] + p[2] + x;
 
-	return pnbd_hyp_at(p, x, tx, false) + log(p[2]) - log(rho) - rho * log(fmax(p[1], p[3]) + tx);
+	return pnbd_hyp_at(p, x, tx, false) + log(p[2]) - log(rho) - rho * log1p(tx / fmax(p[1], p[3]));
 }
 
 void
@@ -252,7 +253,7 @@ clv_pnbd_alive_T_parts(const double *p, double x, double T, double *parts)
 	double		A2 = pnbd_hyp_at(p, x, T, true) + log(r + x) - log(rho),
 				B = al >= be ? s * log1p((al - be) / (be + T)) : (r + x) * log1p((be - al) / (al + T));
 
-	parts[0] = B - rho * log(fmax(al, be) + T);
+	parts[0] = B - rho * log1p(T / fmax(al, be));
 	parts[1] = exp(A2 - B);
 }
 

@@ -419,7 +419,7 @@ if_alive(const TransactionModel *m, const double *p, double x, double T, const I
 /*
  * Pareto/NBD: the (x, T) parts of P(alive) with the prediction I for an
  * active customer folded in, so that P(alive) I = 1 / (e^(U - V') + W')
- * with V' = V + ln I and W' = W / I costs one lookup less (I > 0).
+ * with V' = V + ln I and W' = W / I costs one lookup less.
  */
 static void
 folded_T_parts_pair(const TransactionModel *m, const double *p, double x, double T, void *ctx,
@@ -427,6 +427,13 @@ folded_T_parts_pair(const TransactionModel *m, const double *p, double x, double
 {
 	double		I = if_alive(m, p, x, T, ctx);
 
+	if (!(I > 0.0))
+	{
+		/* a horizon so short that I underflows: the parts then give 0, never NaN */
+		values[0] = -INFINITY;
+		values[1] = INFINITY;
+		return;
+	}
 	m->alive_T_parts(p, x, T, values);
 	values[0] += log(I);
 	values[1] /= I;

@@ -352,6 +352,15 @@ for p, tol in PN_P:
                 v = disc(lambda u: pn_cond_fast(p, *h, u, pa), mp.mpf(p[3]) + h[2], H, d)
                 emit('pnbd', 'discounted', p, *h, H, d, tol, v)
 
+# Pareto/NBD models on the boundary ridge, as fits whose optimum is on the boundary report them
+# (s and beta in the millions and more): P(alive) and the conditional expectation
+for p in ((0.5, 10.0, 6.6e7, 6.6e9), (0.8, 300.0, 5e6, 2e9)):
+    for h in ((0, 0, 38.86), (1, 5.0, 38.86), (5, 30.0, 38.86), (3, 38.86, 38.86), (2, 1.0, 700.0),
+              (50, 380.0, 390.0)):
+        emit('pnbd', 'p_alive', p, *h, 0, 0, NORMAL, pn_palive(p, *h))
+        emit('pnbd', 'expected_conditional', p, *h, 39.0, 0, NORMAL, pn_cond(p, *h, 39.0))
+    print('pn ridge', p, file=sys.stderr)
+
 # Gamma-Gamma
 for p in ((6.25, 3.74, 15.44), (0.5, 0.8, 2.0), (100.0, 50.0, 1000.0)):
     pp, q, v = map(mp.mpf, p)
