@@ -305,10 +305,12 @@ SELECT m.converged, m.iterations BETWEEN 1 AND 120 AS few_iterations, m.s > 1e7 
 FROM (SELECT (crm.pareto_nbd_fit(frequency, recency, tenure)).* FROM bounded) m;
 
 -- Scoring caches the 2F1 values and the predictions for an active customer by (x, tx), (x, T)
--- and (x, T, horizon, rate), in tables that grow past 4k rows.  10k customers scored with one
--- model (pass 'cached') give exactly the values computed, at the same call sites, with a model
--- whose bytes change on every row (pass 're-read': each change starts a new cache generation, so
--- nothing cached carries over).
+-- and (x, T, horizon, rate): for frequencies below 64 in rows by time (up to 4096 times), else in
+-- hash tables that grow past 4k lookups.  10k customers (a tenure per first-purchase day) and 6k
+-- more with 6k distinct tenures (past the rows) and frequencies up to 69, scored with one model
+-- (pass 'cached'), give
+-- exactly the values computed, at the same call sites, with a model whose bytes change on every
+-- row (pass 're-read': each change starts a new cache generation, so nothing cached carries over).
 CREATE TEMP TABLE twin_models AS
 SELECT k, bgnbd, pnbd, gg FROM test.models, generate_series(0, 1) k;
 UPDATE twin_models SET bgnbd.log_likelihood = (bgnbd).log_likelihood + 1,
@@ -316,6 +318,10 @@ UPDATE twin_models SET bgnbd.log_likelihood = (bgnbd).log_likelihood + 1,
 CREATE TEMP TABLE scored AS
 SELECT row_number() OVER () AS i, frequency, recency, tenure, greatest(monetary_value, 1) AS spend
 FROM bounded;
+INSERT INTO scored
+SELECT 10000 + j, j % 70, CASE WHEN j % 70 = 0 THEN 0 ELSE (50 + j / 997.0) * (j % 13) / 13.0 END,
+       50 + j / 997.0, 1 + j % 5
+FROM generate_series(1, 6000) j;
 CREATE TEMP TABLE two_passes AS
 SELECT pass, i, crm.p_alive(m.bgnbd, frequency, recency, tenure) AS bg_p,
        crm.expected_purchases(m.bgnbd, frequency, recency, tenure, 52) AS bg_e,

@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "clv_models.h"
+#include "clv_score_cache.h"
 #include "clv_sql.h"
 #include "sql_util.h"
 
@@ -71,54 +72,13 @@ typedef struct ModelSlot
 	double		params[CLV_MAX_PARAMS];
 } ModelSlot;
 
-/*
- * One cached value (or two) of a table, keyed by a frequency and a time
- * (recency or tenure); valid while generation is the table's (0: never
- * filled).  32 bytes: scoring is bound by the memory these tables take.
- */
-typedef struct CachedResult
-{
-	int32		x;
-	uint32		generation;
-	double		t;
-	double		value[2];
-} CachedResult;
-
-StaticAssertDecl(2 * sizeof(CachedResult) == 64, "a bucket of two entries fills a 64-byte cache line");
-
-/*
- * A cache of one kind of value, in buckets of two entries (the most recent
- * first): a direct-mapped table lost a third of the keys of the benchmark to
- * collisions.  A new model, or for if_alive a new horizon or rate, starts a
- * new generation, so that a model or horizon changing on every row costs no
- * clearing.
- */
-typedef struct ResultTable
-{
-	CachedResult *entries;		/* NULL until the second call; buckets on cache lines */
-	void	   *allocation;		/* where entries lie */
-	uint32		size;			/* a power of two */
-	uint32		generation;		/* of the values now valid, from 1 */
-	double		horizon;		/* if_alive: what the values are for */
-	double		delta;
-} ResultTable;
-
-/*
- * A table starts at 1k entries and grows 4-fold whenever the calls exceed 4
- * times its size, up to 64k entries (2 MB: the 32k-46k pairs of a million
- * synthetic customers fit; 16k or 256k were slower there), so that scoring a
- * few customers does not pay for clearing megabytes.
- */
-#define CACHE_MIN_SIZE 1024
-#define CACHE_MAX_SIZE 65536
-
 typedef struct ModelCache
 {
 	ModelSlot	slot[2];
-	ResultTable if_alive;		/* predictions for an active customer by (x, T);
+	ScoreCache	if_alive;		/* predictions for an active customer by (x, T);
 								 * Pareto/NBD: folded into the (x, T) parts */
-	ResultTable alive_tx;		/* Pareto/NBD: the (x, tx) part of P(alive) */
-	ResultTable alive_T;		/* Pareto/NBD: the two (x, T) parts of P(alive) */
+	ScoreCache	alive_tx;		/* Pareto/NBD: the (x, tx) part of P(alive) */
+	ScoreCache	alive_T;		/* Pareto/NBD: the two (x, T) parts of P(alive) */
 	uint64		calls;
 	/* ltv_estimate: the discount rate per unit of the last row's rate and unit */
 	bool		have_delta;
@@ -127,119 +87,44 @@ typedef struct ModelCache
 	double		delta;
 } ModelCache;
 
-/* Makes every value of the table stale. */
-static void
-table_invalidate(ResultTable *table)
-{
-	if (++table->generation == 0)
-	{
-		/* wrapped: entries of a generation 2^32 back would look valid */
-		if (table->entries != NULL)
-			memset(table->entries, 0, sizeof(CachedResult) * table->size);
-		table->generation = 1;
-	}
-}
-
 /* Forgets the cached values (the model changed). */
 static void
 results_reset(ModelCache *cache)
 {
-	table_invalidate(&cache->if_alive);
-	table_invalidate(&cache->alive_tx);
-	table_invalidate(&cache->alive_T);
+	score_cache_invalidate(&cache->if_alive);
+	score_cache_invalidate(&cache->alive_tx);
+	score_cache_invalidate(&cache->alive_T);
 }
 
 /*
- * A table of never-filled entries, aligned so that a bucket is one cache
- * line: a lookup is a cache miss, and a bucket across two lines cost two.
+ * Where the nvalues values of (x, t) are kept in table; *hit says whether
+ * they hold them, else the caller computes and stores them there.  NULL
+ * when caching is not worth it yet (the first call of a query).
  */
-static void
-table_allocate(FunctionCallInfo fcinfo, ResultTable *table, uint32 size)
-{
-	table->size = size;
-	table->allocation = MemoryContextAllocExtended(fcinfo->flinfo->fn_mcxt,
-												   sizeof(CachedResult) * size + PG_CACHE_LINE_SIZE,
-												   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	table->entries = (CachedResult *) TYPEALIGN(PG_CACHE_LINE_SIZE, table->allocation);
-}
-
-/* The two entries where (x, t) may be. */
-static inline CachedResult *
-table_bucket(ResultTable *table, int32 x, double t)
-{
-	double		key[2] = {x, t};
-
-	return &table->entries[crm_hash_doubles(key, 2) & (table->size - 2)];
-}
-
-/* Four times the entries, the valid ones moved over (some are costly integrals). */
-static void
-table_grow(FunctionCallInfo fcinfo, ResultTable *table)
-{
-	CachedResult *old = table->entries;
-	void	   *old_allocation = table->allocation;
-	uint32		old_size = table->size,
-				i;
-
-	table_allocate(fcinfo, table, old_size * 4);
-	for (i = 0; i < old_size; i++)
-		if (old[i].generation == table->generation)
-		{
-			CachedResult *bucket = table_bucket(table, old[i].x, old[i].t);
-
-			bucket[bucket[0].generation == table->generation ? 1 : 0] = old[i];
-		}
-	pfree(old_allocation);
-}
-
-/*
- * The entry of table for (x, t); *hit says whether it holds their value.  On
- * a miss the caller computes and stores the value.  NULL when caching is not
- * worth it yet (the first call of a query).
- */
-static CachedResult *
-results_lookup(FunctionCallInfo fcinfo, ResultTable *table, double x, double t, bool *hit)
+static double *
+results_lookup(FunctionCallInfo fcinfo, ScoreCache *table, int nvalues, double x, double t, bool *hit)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
-	CachedResult *bucket;
-	int32		ix = (int32) x;		/* a frequency: an int4 argument */
-	int			i;
 
 	*hit = false;
 	if (cache->calls < 2)
 		return NULL;
-	if (table->entries == NULL)
-		table_allocate(fcinfo, table, CACHE_MIN_SIZE);
-	else if (table->size < CACHE_MAX_SIZE && cache->calls > 4 * (uint64) table->size)
-		table_grow(fcinfo, table);
-	t += 0.0;					/* -0 and 0 alike */
-	bucket = table_bucket(table, ix, t);
-	for (i = 0; i < 2; i++)
-		if (bucket[i].generation == table->generation && bucket[i].x == ix && bucket[i].t == t)
-		{
-			*hit = true;
-			return &bucket[i];
-		}
-	/* a miss: the first entry moves to the second place, the new key takes the first */
-	bucket[1] = bucket[0];
-	bucket[0].x = ix;
-	bucket[0].t = t;
-	bucket[0].generation = table->generation;
-	return &bucket[0];
+	/* x is a frequency: an int4 argument */
+	return score_cache_lookup(table, fcinfo->flinfo->fn_mcxt, nvalues, (int32) x, t, hit);
 }
 
 /* A value through a cache table: compute only on a miss. */
 #define CACHED(fcinfo, table, x, t, expression, result) \
 	do { \
 		bool		hit_; \
-		CachedResult *entry_ = results_lookup((fcinfo), (table), (x), (t), &hit_); \
+		double	   *entry_ = results_lookup((fcinfo), (table), 1, (x), (t), &hit_); \
 		if (entry_ != NULL && hit_) \
-			(result) = entry_->value[0]; \
+			(result) = entry_[0]; \
 		else \
 		{ \
 			(result) = (expression); \
 			if (entry_ != NULL) \
-				entry_->value[0] = (result); \
+				entry_[0] = (result); \
 		} \
 	} while (0)
 
@@ -260,11 +145,8 @@ model_params(FunctionCallInfo fcinfo, int argno, int slotno, int nparams,
 	int			j;
 
 	if (cache == NULL)
-	{
 		cache = fcinfo->flinfo->fn_extra =
 			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
-		cache->if_alive.generation = cache->alive_tx.generation = cache->alive_T.generation = 1;
-	}
 	slot = &cache->slot[slotno];
 	/*
 	 * The same model as on the last row, compared in place: a model read from
@@ -360,20 +242,20 @@ typedef void (*PairFunction) (const TransactionModel *m, const double *p, double
 							  void *ctx, double *values);
 
 static void
-cached_pair(FunctionCallInfo fcinfo, ResultTable *table, const TransactionModel *m, const double *p,
+cached_pair(FunctionCallInfo fcinfo, ScoreCache *table, const TransactionModel *m, const double *p,
 			double x, double t, PairFunction compute, void *ctx, double *values)
 {
 	bool		hit;
-	CachedResult *entry = results_lookup(fcinfo, table, x, t, &hit);
+	double	   *entry = results_lookup(fcinfo, table, 2, x, t, &hit);
 
 	if (entry != NULL && hit)
 	{
-		memcpy(values, entry->value, sizeof(entry->value));
+		memcpy(values, entry, 2 * sizeof(double));
 		return;
 	}
 	compute(m, p, x, t, ctx, values);
 	if (entry != NULL)
-		memcpy(entry->value, values, sizeof(entry->value));
+		memcpy(entry, values, 2 * sizeof(double));
 }
 
 /* The two (x, T) parts of Pareto/NBD P(alive), as a PairFunction. */
@@ -448,13 +330,13 @@ purchases_conditional(FunctionCallInfo fcinfo, const TransactionModel *m, const 
 					  const double *h, double horizon, double delta)
 {
 	ModelCache *cache = fcinfo->flinfo->fn_extra;
-	ResultTable *table = &cache->if_alive;
+	ScoreCache *table = &cache->if_alive;
 	IfAliveArgs args = {horizon, delta};
 	double		values[2];
 
 	if (horizon != table->horizon || delta != table->delta)
 	{
-		table_invalidate(table);
+		score_cache_invalidate(table);
 		table->horizon = horizon;
 		table->delta = delta;
 	}
