@@ -306,9 +306,9 @@ FROM (SELECT (crm.pareto_nbd_fit(frequency, recency, tenure)).* FROM bounded) m;
 
 -- Scoring caches the 2F1 values and the predictions for an active customer by (x, tx), (x, T)
 -- and (x, T, horizon, rate): for frequencies below 64 in rows by time (up to 4096 times), else in
--- hash tables that grow past 4k lookups.  10k customers (a tenure per first-purchase day) and 6k
--- more with 6k distinct tenures (past the rows) and frequencies up to 69, scored with one model
--- (pass 'cached'), give
+-- hash tables that grow past 4k lookups.  10k customers (a tenure per first-purchase day) and 2 x 6k
+-- more with 6k distinct tenures (past the rows) and frequencies up to 69 (the second 6k find the
+-- first's values, in the rows and hashed), scored with one model (pass 'cached'), give
 -- exactly the values computed, at the same call sites, with a model whose bytes change on every
 -- row (pass 're-read': each change starts a new cache generation, so nothing cached carries over).
 CREATE TEMP TABLE twin_models AS
@@ -319,9 +319,9 @@ CREATE TEMP TABLE scored AS
 SELECT row_number() OVER () AS i, frequency, recency, tenure, greatest(monetary_value, 1) AS spend
 FROM bounded;
 INSERT INTO scored
-SELECT 10000 + j, j % 70, CASE WHEN j % 70 = 0 THEN 0 ELSE (50 + j / 997.0) * (j % 13) / 13.0 END,
+SELECT 10000 + 6000 * copy + j, j % 70, CASE WHEN j % 70 = 0 THEN 0 ELSE (50 + j / 997.0) * (j % 13) / 13.0 END,
        50 + j / 997.0, 1 + j % 5
-FROM generate_series(1, 6000) j;
+FROM generate_series(0, 1) copy, generate_series(1, 6000) j;
 CREATE TEMP TABLE two_passes AS
 SELECT pass, i, crm.p_alive(m.bgnbd, frequency, recency, tenure) AS bg_p,
        crm.expected_purchases(m.bgnbd, frequency, recency, tenure, 52) AS bg_e,

@@ -27,8 +27,8 @@ typedef struct ScoreTimeSlot
 /*
  * Zero-initialised, then used through score_cache_lookup.  Frequencies
  * below SCORE_DENSE_X sit in dense rows, one per distinct time, indexed by
- * the frequency; the others, and times past SCORE_MAX_ROWS, in a hash table
- * of two-entry buckets.
+ * the frequency; the others, and new times once SCORE_MAX_ROWS rows are in
+ * use, in a hash table of two-entry buckets.
  */
 typedef struct ScoreCache
 {
@@ -61,7 +61,9 @@ extern void score_cache_invalidate(ScoreCache *cache);
 /*
  * Where the nvalues values of (x, t) are kept in cache, allocating in
  * context; *hit says whether they hold them, else the caller computes and
- * stores them there.
+ * stores them there.  The pointer is good until the next lookup or
+ * invalidation of the same cache (rows move as they grow, buckets shift);
+ * values not stored count as not computed.
  */
 extern double *score_cache_lookup(ScoreCache *cache, MemoryContext context, int nvalues,
 								  int32 x, double t, bool *hit);
