@@ -237,49 +237,6 @@ alive_tx_part(FunctionCallInfo fcinfo, const TransactionModel *m, const double *
 	return part;
 }
 
-/* Two values of a cache table by (x, t), from compute(m, p, x, t, ctx) on a miss. */
-typedef void (*PairFunction) (const TransactionModel *m, const double *p, double x, double t,
-							  void *ctx, double *values);
-
-static void
-cached_pair(FunctionCallInfo fcinfo, ScoreCache *table, const TransactionModel *m, const double *p,
-			double x, double t, PairFunction compute, void *ctx, double *values)
-{
-	bool		hit;
-	double	   *entry = results_lookup(fcinfo, table, 2, x, t, &hit);
-
-	if (entry != NULL && hit)
-	{
-		memcpy(values, entry, 2 * sizeof(double));
-		return;
-	}
-	compute(m, p, x, t, ctx, values);
-	if (entry != NULL)
-		memcpy(entry, values, 2 * sizeof(double));
-}
-
-/* The two (x, T) parts of Pareto/NBD P(alive), as a PairFunction. */
-static void
-T_parts_pair(const TransactionModel *m, const double *p, double x, double T, void *ctx, double *values)
-{
-	m->alive_T_parts(p, x, T, values);
-}
-
-/* P(alive at T | x, tx, T): a closed form, or from the cached parts. */
-static double
-alive_probability(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p, const double *h)
-{
-	ModelCache *cache = fcinfo->flinfo->fn_extra;
-	double		T_parts[2];
-
-	cache->calls++;
-	if (m->p_alive_from_parts == NULL)
-		return m->p_alive(p, h[0], h[1], h[2]);
-	cached_pair(fcinfo, &cache->alive_T, m, p, h[0], h[2], T_parts_pair, NULL, T_parts);
-	/* at most 1 but for rounding */
-	return fmin(1.0, m->p_alive_from_parts(alive_tx_part(fcinfo, m, p, h), T_parts));
-}
-
 /* What a prediction for an active customer is for. */
 typedef struct IfAliveArgs
 {
@@ -299,15 +256,15 @@ if_alive(const TransactionModel *m, const double *p, double x, double T, const I
 }
 
 /*
- * Pareto/NBD: the (x, T) parts of P(alive) with the prediction I for an
- * active customer folded in, so that P(alive) I = 1 / (e^(U - V') + W')
+ * The two (x, T) parts of Pareto/NBD P(alive); with args, the prediction I
+ * for an active customer folded in, so that P(alive) I = 1 / (e^(U - V') + W')
  * with V' = V + ln I and W' = W / I costs one lookup less.
  */
 static void
-folded_T_parts_pair(const TransactionModel *m, const double *p, double x, double T, void *ctx,
-					double *values)
+T_parts(const TransactionModel *m, const double *p, double x, double T, const IfAliveArgs *args,
+		double *values)
 {
-	double		I = if_alive(m, p, x, T, ctx);
+	double		I = args ? if_alive(m, p, x, T, args) : 1.0;
 
 	if (!(I > 0.0))
 	{
@@ -317,8 +274,44 @@ folded_T_parts_pair(const TransactionModel *m, const double *p, double x, double
 		return;
 	}
 	m->alive_T_parts(p, x, T, values);
-	values[0] += log(I);
-	values[1] /= I;
+	if (args)
+	{
+		values[0] += log(I);
+		values[1] /= I;
+	}
+}
+
+/* T_parts through a cache table: computed only on a miss. */
+static void
+cached_T_parts(FunctionCallInfo fcinfo, ScoreCache *table, const TransactionModel *m, const double *p,
+			   double x, double T, const IfAliveArgs *args, double *values)
+{
+	bool		hit;
+	double	   *entry = results_lookup(fcinfo, table, 2, x, T, &hit);
+
+	if (entry != NULL && hit)
+	{
+		memcpy(values, entry, 2 * sizeof(double));
+		return;
+	}
+	T_parts(m, p, x, T, args, values);
+	if (entry != NULL)
+		memcpy(entry, values, 2 * sizeof(double));
+}
+
+/* P(alive at T | x, tx, T): a closed form, or from the cached parts. */
+static double
+alive_probability(FunctionCallInfo fcinfo, const TransactionModel *m, const double *p, const double *h)
+{
+	ModelCache *cache = fcinfo->flinfo->fn_extra;
+	double		parts[2];
+
+	cache->calls++;
+	if (m->p_alive_from_parts == NULL)
+		return m->p_alive(p, h[0], h[1], h[2]);
+	cached_T_parts(fcinfo, &cache->alive_T, m, p, h[0], h[2], NULL, parts);
+	/* at most 1 but for rounding */
+	return fmin(1.0, m->p_alive_from_parts(alive_tx_part(fcinfo, m, p, h), parts));
 }
 
 /*
@@ -350,7 +343,7 @@ purchases_conditional(FunctionCallInfo fcinfo, const TransactionModel *m, const 
 	cache->calls++;
 	if (!(horizon > 0.0))
 		return 0.0;
-	cached_pair(fcinfo, table, m, p, h[0], h[2], folded_T_parts_pair, &args, values);
+	cached_T_parts(fcinfo, table, m, p, h[0], h[2], &args, values);
 	return m->p_alive_from_parts(alive_tx_part(fcinfo, m, p, h), values);
 }
 
