@@ -149,3 +149,54 @@ FROM (SELECT customer_id, at,
              crm.purchase_summary(at, amount, '2024-03-31', '1 week') OVER (PARTITION BY customer_id ORDER BY at) AS running
       FROM big_orders WHERE customer_id < 50) w;
 DROP TABLE big_orders;
+
+-- Long histories: 100 orders a customer, out of time order and with repeated days, so that the
+-- days kept in order while they are few (64) overflow into the appended form sorted at the end:
+-- in time order, reversed, and scrambled over 83 days.  A customer's orders are spread over the
+-- whole table, so the parallel plan combines long partial histories.
+CREATE TABLE long_orders AS
+SELECT i % 2000 AS customer_id, i / 2000 AS k,
+       timestamptz '2022-01-01' + (CASE (i % 2000) % 3 WHEN 0 THEN i / 2000 WHEN 1 THEN 99 - i / 2000
+                                   ELSE ((i / 2000) * 37) % 83 END) * interval '1 day'
+         + (i % 5) * interval '3 hours' AS at,
+       1 + (i * 13) % 50 AS amount
+FROM generate_series(0, 199999) i;
+ANALYZE long_orders;
+CREATE TEMP TABLE long_serial AS
+SELECT customer_id, (crm.purchase_summary(at, amount, '2023-06-30')).* FROM long_orders GROUP BY customer_id;
+WITH days AS (
+	SELECT customer_id, at::date AS day, sum(amount) AS spend, count(*) AS orders
+	FROM long_orders GROUP BY 1, 2
+), ref AS (
+	SELECT customer_id, count(*) - 1 AS frequency, (max(day) - min(day))::float8 AS recency,
+	       (date '2023-06-30' - min(day))::float8 AS tenure,
+	       coalesce((sum(spend) - sum(spend) FILTER (WHERE day = first_day)) / nullif(count(*) - 1, 0), 0) AS monetary_value,
+	       sum(orders) AS orders
+	FROM (SELECT *, min(day) OVER (PARTITION BY customer_id) AS first_day FROM days) d
+	GROUP BY customer_id
+)
+SELECT count(*) AS customers, min(r.frequency) AS fewest_repeats, max(r.frequency) AS most_repeats,
+       count(*) FILTER (WHERE s.frequency = r.frequency AND s.recency = r.recency AND s.tenure = r.tenure
+                          AND s.orders = r.orders AND abs(s.monetary_value - r.monetary_value) < 1e-9) AS identical
+FROM ref r JOIN long_serial s USING (customer_id);
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET enable_hashagg = off;
+SELECT count(*) > 0 AS partial_aggregate
+FROM jsonb_path_query(test.explain_json($$SELECT customer_id, crm.purchase_summary(at, amount, '2023-06-30')
+                                         FROM long_orders GROUP BY customer_id$$)::jsonb,
+                      '$.** ? (@."Partial Mode" == "Partial")');
+CREATE TEMP TABLE long_parallel AS
+SELECT customer_id, (crm.purchase_summary(at, amount, '2023-06-30')).* FROM long_orders GROUP BY customer_id;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET enable_hashagg;
+SELECT count(*) AS customers, count(*) FILTER (WHERE s IS NOT DISTINCT FROM p) AS identical
+FROM long_serial s JOIN long_parallel p USING (customer_id);
+-- Running histories over scrambled days: the final function sorts the overflowed days, and later
+-- rows add to them again.
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE w.running = (SELECT crm.purchase_summary(l.at, l.amount, '2023-06-30')
+                                          FROM long_orders l WHERE l.customer_id = w.customer_id AND l.k <= w.k)) AS identical
+FROM (SELECT customer_id, k,
+             crm.purchase_summary(at, amount, '2023-06-30') OVER (PARTITION BY customer_id ORDER BY k) AS running
+      FROM long_orders WHERE customer_id IN (3, 4, 5)) w;
+DROP TABLE long_orders;

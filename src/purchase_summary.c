@@ -10,9 +10,13 @@
  *   tenure         = observation_end's day - first purchase day, in time_unit;
  *   monetary_value = spend on the repeat days / frequency (0 when frequency = 0).
  *
- * State: the first and last purchase, the distinct days seen (a small array,
- * deduplicated at the end) and compensated sums of the revenue and of the
- * first day's revenue, so that the result does not depend on row order.
+ * State: the first and last purchase, the distinct days seen and compensated
+ * sums of the revenue and of the first day's revenue, so that the result
+ * does not depend on row order.  The days are kept sorted and distinct while
+ * they are few, so that the final function reads only the state's header
+ * (it runs once per customer, when the state has long left the cache); past
+ * SORTED_DAYS_MAX out-of-order days they are appended and sorted at the end,
+ * so that no history costs quadratic time.
  */
 #include "postgres.h"
 
@@ -38,6 +42,7 @@ static const char *const AGGREGATE = "crm.purchase_summary";
 #define SUMMARY_STATE_MAGIC		0x43525053	/* "CRPS" */
 #define SUMMARY_STATE_VERSION	1
 #define INLINE_DAYS				6
+#define SORTED_DAYS_MAX			64
 
 /*
  * 128 bytes, a power of two as PostgreSQL's allocator rounds: the small
@@ -48,9 +53,11 @@ typedef struct SummaryState
 {
 	bool		numeric_amounts;
 	bool		have_end;		/* observation_end and time_unit recorded */
+	bool		days_sorted;	/* days[] strictly increasing, so ndays are distinct */
 	int32		end_day;
 	int32		first_day;
-	int32		ndays;			/* days appended (may repeat until final) */
+	int32		last_day;
+	int32		ndays;			/* days appended (may repeat unless days_sorted) */
 	int32		capacity;
 	TimestampTz observation_end;
 	double		unit_days;		/* time_unit in days */
@@ -129,6 +136,8 @@ summary_state_create(MemoryContext context)
 	state->first_day = 0;
 	state->revenue = state->first_day_revenue = dd_from(0.0);
 	state->ndays = 0;
+	state->last_day = 0;
+	state->days_sorted = true;
 	state->days = state->inline_days;
 	state->capacity = INLINE_DAYS;
 	return state;
@@ -151,25 +160,55 @@ crm_time_unit_days(const Interval *unit, const char *function)
 	return days;
 }
 
-/* Appends a purchase day unless it repeats the previous one. */
+/* Makes room for one more day. */
+static void
+summary_grow_days(SummaryState *state, MemoryContext context)
+{
+	/* past the inline days straight to 16: half the customers have 5 orders or fewer, a tenth 24 or more */
+	int32		capacity = state->capacity == INLINE_DAYS ? 16 : state->capacity * 2;
+	int32	   *days = MemoryContextAlloc(context, sizeof(int32) * capacity);
+
+	memcpy(days, state->days, sizeof(int32) * state->ndays);
+	if (state->days != state->inline_days)
+		pfree(state->days);
+	state->days = days;
+	state->capacity = capacity;
+}
+
+/*
+ * Records a purchase day: in its place among the sorted days (searched from
+ * the end, as orders usually come in time order), or appended once there
+ * are too many to keep in order.
+ */
 static void
 summary_add_day(SummaryState *state, int32 day, MemoryContext context)
 {
-	if (state->ndays > 0 && state->days[state->ndays - 1] == day)
-		return;
-	if (state->ndays == state->capacity)
-	{
-		/* past the inline days straight to 16: half the customers have 5 orders or fewer, a tenth 24 or more */
-		int32		capacity = state->capacity == INLINE_DAYS ? 16 : state->capacity * 2;
-		int32	   *days = MemoryContextAlloc(context, sizeof(int32) * capacity);
+	int32		n = state->ndays;
+	int32		at = n;
 
-		memcpy(days, state->days, sizeof(int32) * state->ndays);
-		if (state->days != state->inline_days)
-			pfree(state->days);
-		state->days = days;
-		state->capacity = capacity;
+	if (n > 0 && state->days[n - 1] == day)
+		return;
+	if (state->days_sorted)
+	{
+		while (at > 0 && state->days[at - 1] > day)
+			at--;
+		if (at > 0 && state->days[at - 1] == day)
+			return;
+		if (at < n && n >= SORTED_DAYS_MAX)
+		{
+			state->days_sorted = false;
+			at = n;
+		}
 	}
-	state->days[state->ndays++] = day;
+	if (n == state->capacity)
+		summary_grow_days(state, context);
+	/* a loop, not memmove: fewer than SORTED_DAYS_MAX days move, usually one or two */
+	for (int32 i = n; i > at; i--)
+		state->days[i] = state->days[i - 1];
+	state->days[at] = day;
+	state->ndays = n + 1;
+	if (n == 0 || day > state->last_day)
+		state->last_day = day;
 }
 
 /* Folds one order (already known to be in the observation window) into the state. */
@@ -407,25 +446,26 @@ crm_purchase_summary_deserialize(PG_FUNCTION_ARGS)
 #include "lib/sort_template.h"
 
 /*
- * Sorts the state's days and drops repeats, in place: the state still holds
- * the same set of days, so it stays valid for further rows (window frames).
+ * The number of distinct days.  Unsorted days are sorted and their repeats
+ * dropped in place: the state still holds the same set of days, so it stays
+ * valid for further rows (window frames).
  */
-static void
+static int32
 summary_distinct_days(SummaryState *state)
 {
 	int32	   *days = state->days;
 	int32		n = 1;
 	int32		i;
 
-	for (i = 1; i < state->ndays && days[i] > days[i - 1]; i++)
-		;
-	if (i >= state->ndays)
-		return;					/* already strictly increasing: orders often come in time order */
+	if (state->days_sorted)
+		return state->ndays;
 	sort_days(days, state->ndays);
 	for (i = 1; i < state->ndays; i++)
 		if (days[i] != days[n - 1])
 			days[n++] = days[i];
 	state->ndays = n;
+	state->days_sorted = true;
+	return n;
 }
 
 /* purchase_summary_final(internal) returns crm.purchase_summary */
@@ -437,7 +477,6 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 	Datum		values[PS_NCOLUMNS];
 	bool		nulls[PS_NCOLUMNS];
 	int32		distinct = 0;
-	int32		last_day;
 	int32		i;
 
 	/* the result descriptor, looked up once per query: the final function runs once per customer */
@@ -462,12 +501,10 @@ crm_purchase_summary_final(PG_FUNCTION_ARGS)
 		double		revenue = dd_normalize(state->revenue.hi, state->revenue.lo).hi;
 		DoubleDouble repeat = dd_sub(state->revenue, state->first_day_revenue);
 
-		summary_distinct_days(state);
-		distinct = state->ndays;
-		last_day = state->days[state->ndays - 1];
+		distinct = summary_distinct_days(state);
 
 		values[PS_FREQUENCY] = Int32GetDatum(distinct - 1);
-		values[PS_RECENCY] = Float8GetDatum((last_day - state->first_day) / state->unit_days);
+		values[PS_RECENCY] = Float8GetDatum((state->last_day - state->first_day) / state->unit_days);
 		values[PS_TENURE] = Float8GetDatum((state->end_day - state->first_day) / state->unit_days);
 		values[PS_MONETARY] = Float8GetDatum(distinct > 1 ? dd_normalize(repeat.hi, repeat.lo).hi / (distinct - 1) : 0.0);
 		values[PS_REVENUE] = Float8GetDatum(revenue);
