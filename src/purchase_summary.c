@@ -56,7 +56,7 @@ typedef struct SummaryState
 	bool		days_sorted;	/* days[] strictly increasing, so ndays are distinct */
 	int32		end_day;
 	int32		first_day;
-	int32		last_day;
+	int32		last_day;		/* the latest of days[], kept so that the final function need not read them */
 	int32		ndays;			/* days appended (may repeat unless days_sorted) */
 	int32		capacity;
 	TimestampTz observation_end;
