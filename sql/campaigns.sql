@@ -32,10 +32,14 @@ SELECT crm.quiet_hours_release('2024-03-30 23:00+00', 'Europe/Berlin', '22:00', 
        crm.quiet_hours_release('2024-03-31 00:30+00', 'Europe/Berlin', '01:30', '02:30') AS ends_in_dst_gap;    -- 2024-03-31 01:30
 SET crm_marketing.default_time_zone = 'Asia/Kolkata';
 SELECT crm.quiet_hours_release('2024-06-01 17:00+00', NULL, '22:00', '08:00') AS default_zone,           -- 2024-06-02 02:30
-       crm.quiet_hours_release('2024-06-01 17:00+00', 'Mars/Olympus', '22:00', '08:00') AS unknown_zone, -- the default
        crm.quiet_hours_release('2024-06-01 17:00+00', 'Asia/Kolkata', NULL, NULL) AS no_quiet_hours,
        crm.quiet_hours_release('2024-06-01 17:00+00', 'Asia/Kolkata', '08:00', '08:00') AS empty_quiet_hours;
 RESET crm_marketing.default_time_zone;
+-- an unknown zone, or a POSIX string with an offset no real zone has (UTC+167 h), is not guessed at
+SELECT z, crm.is_valid_time_zone(z)
+FROM unnest(ARRAY['Europe/Berlin', 'UTC', 'EST5EDT', 'Mars/Olympus', 'ABC-167', 'ABC+16', '']) z;
+SELECT test.error_of($$SELECT crm.quiet_hours_release('2024-06-01 17:00+00', 'Mars/Olympus', '22:00', '08:00')$$);
+SELECT test.error_of($$SELECT crm.quiet_hours_release('2024-06-01 17:00+00', 'ABC-167', '22:00', '08:00')$$);
 
 -- a shop ----------------------------------------------------------------------------
 CREATE SCHEMA shop;
@@ -153,7 +157,7 @@ SELECT crm.create_campaign('vip_welcome', $$SELECT customer_id::bigint FROM crm.
 CREATE ROLE regress_crm_marketer;
 GRANT USAGE ON SCHEMA crm, shop TO regress_crm_marketer;
 GRANT USAGE ON SCHEMA test TO regress_crm_marketer;
-GRANT EXECUTE ON FUNCTION crm.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text, bigint),
+GRANT EXECUTE ON FUNCTION crm.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text, bigint, text),
       crm.run_campaign(text), crm.pause_campaign(text), crm.drop_campaign(text) TO regress_crm_marketer;
 GRANT SELECT ON shop.customers TO regress_crm_marketer;
 SET ROLE regress_crm_marketer;
@@ -206,13 +210,91 @@ DELETE FROM crm.outbox WHERE campaign_id = (SELECT campaign_id FROM crm.campaign
 SELECT * FROM crm.run_campaign('guarded');
 SELECT crm.drop_campaign('guarded');
 
+-- consent, suppressions and purpose --------------------------------------------------------
+-- the customers source drives consent (read at every run, as the campaign's owner) and the
+-- time zone where the audience gives none
+CREATE TABLE shop.people (id bigint PRIMARY KEY, consent boolean, tz text);
+INSERT INTO shop.people SELECT i, i % 3 <> 0, CASE WHEN i = 7 THEN 'ABC-167' END FROM generate_series(1, 30) i;
+SELECT crm.register_source('customers', 'shop.people', 'id', consent_column => 'consent', time_zone_column => 'tz');
+SELECT crm.suppress('1', 'sms');                                   -- marketing on sms
+SELECT crm.suppress('2', NULL, 'all', note => 'legal request');     -- everything, every channel
+SELECT test.error_of($$SELECT crm.suppress('', 'sms')$$);
+SELECT test.error_of($$SELECT crm.suppress('3', 'sms', 'some')$$);
+-- 1..32: 31 and 32 are not in the customers table, so no consent is on record
+SELECT crm.create_campaign('consent_promo', 'SELECT generate_series(1, 32) AS customer_id', 'sms', holdout_percent => 0,
+                           quiet_start => '03:00', quiet_end => '03:00') > 0;
+SELECT * FROM crm.run_campaign('consent_promo');
+SELECT reason, string_agg(customer_id, ',' ORDER BY customer_id::int) AS customers
+FROM crm.campaign_exclusions GROUP BY reason ORDER BY reason;
+SELECT excluded, rejected FROM crm.job_runs WHERE job_name = 'consent_promo';
+-- transactional: no consent needed, marketing suppressions do not apply, 'all' ones do
+SELECT test.error_of($$SELECT crm.create_campaign('bad_receipt', 'SELECT 1 AS customer_id', 'sms', purpose => 'transactional', holdout_percent => 10)$$);
+SELECT test.error_of($$SELECT crm.create_campaign('bad_receipt', 'SELECT 1 AS customer_id', 'sms', purpose => 'transactional', frequency_cap => 'x')$$);
+SELECT test.error_of($$SELECT crm.create_campaign('bad_receipt', 'SELECT 1 AS customer_id', 'sms', purpose => 'newsletter')$$);
+SELECT crm.create_campaign('receipt', 'SELECT generate_series(1, 6) AS customer_id', 'sms', purpose => 'transactional') > 0;
+SELECT * FROM crm.run_campaign('receipt');
+SELECT string_agg(customer_id, ',' ORDER BY customer_id::int) AS receipts_to FROM crm.outbox
+WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE name = 'receipt');
+-- an unsubscribe suppresses marketing on that channel and withdraws queued marketing messages;
+-- a hard bounce withdraws every message on the channel; a soft bounce changes nothing
+SELECT crm.create_campaign('consent_promo2', 'SELECT generate_series(4, 8) AS customer_id', 'sms', holdout_percent => 0) > 0;
+SELECT messages FROM crm.run_campaign('consent_promo2');
+SELECT crm.report_delivery(o.message_id, 'unsubscribed') FROM crm.outbox o JOIN crm.campaigns c USING (campaign_id)
+WHERE c.name = 'consent_promo' AND o.customer_id = '4';
+SELECT crm.report_delivery(o.message_id, 'bounced', '{"bounce_type": "hard"}') FROM crm.outbox o JOIN crm.campaigns c USING (campaign_id)
+WHERE c.name = 'consent_promo' AND o.customer_id = '5';
+SELECT crm.report_delivery(o.message_id, 'bounced', '{"bounce_type": "soft"}') FROM crm.outbox o JOIN crm.campaigns c USING (campaign_id)
+WHERE c.name = 'consent_promo' AND o.customer_id = '8';
+SELECT customer_id, channel, scope, reason, source FROM crm.suppressions ORDER BY customer_id;
+SELECT c.name, o.customer_id, o.status FROM crm.outbox o JOIN crm.campaigns c USING (campaign_id)
+WHERE o.customer_id IN ('4', '5', '8') AND c.name IN ('consent_promo2', 'receipt') ORDER BY 1, 2;
+-- nothing suppressed is handed out, whatever its status says
+UPDATE crm.outbox SET status = 'queued' WHERE status = 'suppressed';
+SELECT string_agg(c.name || ':' || m.customer_id, ',' ORDER BY c.name, m.customer_id::int) AS claimed
+FROM crm.claim_messages('sms', 1000) m JOIN crm.campaigns c USING (campaign_id);
+-- once the suppression is lifted, the customer enters at the next run
+SELECT crm.unsuppress('1', 'sms'), crm.unsuppress('1', 'sms') AS again;
+SELECT entries, messages FROM crm.run_campaign('consent_promo');
+-- a paused campaign's queued messages wait
+SELECT crm.create_campaign('later', 'SELECT 10 AS customer_id', 'sms', holdout_percent => 0) > 0;
+SELECT messages FROM crm.run_campaign('later');
+SELECT crm.pause_campaign('later');
+SELECT count(*) FILTER (WHERE customer_id = '10') AS claimed_while_paused FROM crm.claim_messages('sms', 1000);
+SELECT crm.resume_campaign('later');
+SELECT customer_id AS claimed_after_resume FROM crm.claim_messages('sms', 1000);
+-- audience rows: duplicates resolve the same way whatever their order (the smallest payload wins);
+-- rows no index can hold are rejected and counted, not a failed run
+SELECT crm.create_campaign('dups', $$SELECT * FROM (VALUES ('10', '{"v": 2}'::jsonb), ('10', '{"v": 1}'), ('11', '{"v": 1}'),
+                                         ('', NULL), (repeat('x', 2000), NULL)) v(customer_id, payload)$$,
+                           'push', holdout_percent => 0) > 0;
+SELECT * FROM crm.run_campaign('dups');
+SELECT customer_id, payload FROM crm.outbox WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE name = 'dups')
+ORDER BY customer_id;
+SELECT rejected FROM crm.job_runs WHERE job_name = 'dups';
+-- the sending switch: off, nothing runs and nothing is handed out
+SELECT crm.sending_enabled();
+SELECT crm.disable_sending();
+SELECT crm.sending_enabled();
+SELECT test.error_of($$SELECT * FROM crm.claim_messages('sms')$$);
+SELECT test.error_of($$SELECT * FROM crm.run_campaign('consent_promo')$$);
+SELECT crm.enable_sending();
+SELECT crm.sending_enabled(), enabled_by = current_user AS by_me FROM crm.sending_enabled_in;
+-- a campaign can be handed to another role
+SELECT crm.alter_job_owner('campaign', 'dups', 'regress_crm_marketer');
+SELECT owner FROM crm.campaigns WHERE name = 'dups';
+SELECT test.error_of($$SELECT crm.alter_job_owner('campaign', 'nope', 'regress_crm_marketer')$$);
+SELECT test.error_of($$SELECT crm.alter_job_owner('table', 'dups', 'regress_crm_marketer')$$);
+SELECT crm.drop_campaign(name) FROM crm.campaigns WHERE name IN ('consent_promo', 'consent_promo2', 'receipt', 'later') ORDER BY name;
+SELECT count(*) AS lifted FROM (SELECT crm.unsuppress(customer_id, channel) FROM crm.suppressions) u;
+DELETE FROM crm.sources WHERE kind = 'customers';
+
 -- everything is dumped with the extension
 SELECT array_agg(c::regclass::text ORDER BY c::regclass::text) AS dumped
 FROM pg_extension, unnest(extconfig) c WHERE extname = 'crm_marketing';
 
 -- clean up the role
 DROP OWNED BY regress_crm_marketer;
-SELECT crm.drop_campaign(name) FROM crm.campaigns WHERE owner = 'regress_crm_marketer'::regrole ORDER BY name;
+SELECT crm.drop_campaign(name) FROM crm.campaigns WHERE owner = 'regress_crm_marketer' ORDER BY name;
 SELECT count(*) AS orphans FROM crm.campaign_entries e WHERE NOT EXISTS (SELECT 1 FROM crm.campaigns c WHERE c.campaign_id = e.campaign_id);
 DROP ROLE regress_crm_marketer;
 

@@ -22,10 +22,12 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 
 #include "job_exec.h"
+#include "session_locks.h"
 
 #define FETCH_ROWS	10000
 
@@ -58,127 +60,213 @@ crm_job_check_owner(Oid owner, const char *what)
 						   GetUserNameFromId(owner, false))));
 }
 
-/* Runs sql as the current (owner) user and returns the tuple descriptor's column numbers. */
+/*
+ * Describes the query (run with LIMIT 0 as the current user): the type of its
+ * customer_id (InvalidOid if it has none) and the column numbers of the
+ * optional columns (0 if absent).
+ */
 static void
-optional_columns(const char *query, int *event_key, int *payload, int *time_zone, bool *has_customer)
+optional_columns(const char *query, int *event_key, int *payload, int *time_zone, Oid *customer_type)
 {
 	char	   *describe = psprintf("SELECT * FROM (%s) AS crm_query LIMIT 0", query);
 	TupleDesc	desc;
+	int			customer;
 
 	if (SPI_execute(describe, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not describe the job query");
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the job query must be a SELECT")));
 	desc = SPI_tuptable->tupdesc;
-	*has_customer = SPI_fnumber(desc, "customer_id") > 0;
+	customer = SPI_fnumber(desc, "customer_id");
+	*customer_type = customer > 0 ? SPI_gettypeid(desc, customer) : InvalidOid;
 	*event_key = SPI_fnumber(desc, "event_key");
 	*payload = SPI_fnumber(desc, "payload");
 	*time_zone = SPI_fnumber(desc, "time_zone");
 	SPI_freetuptable(SPI_tuptable);
 }
 
-void
-crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
-				int statement_timeout_ms, JobRows *rows)
+int
+crm_pin_search_path(void)
 {
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/* Runs query as owner, read-only, and appends its rows to the four arrays. */
+/*
+ * The statement that reads a job's query: its columns cast to our types,
+ * joined to the customers source for consent and time zone.  The join's
+ * operator and type are qualified: the statement runs under the owner's
+ * search_path, and consent must not depend on what that path finds.
+ */
+static char *
+collect_statement(const char *query, bool with_extras, int event_key, int payload, int time_zone,
+				  Oid customer_type, const CustomerSource *customers)
+{
+	StringInfoData sql;
+	bool		join = with_extras && customers != NULL &&
+		(customers->time_zone_column != NULL || customers->consent_column != NULL);
+	const char *audience_zone = with_extras && time_zone > 0 ? "crm_query.time_zone::pg_catalog.text" : NULL;
+	char	   *source_zone = join && customers->time_zone_column != NULL ?
+		psprintf("crm_customer.%s::pg_catalog.text", quote_identifier(customers->time_zone_column)) : NULL;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT crm_query.customer_id::pg_catalog.text, %s, %s, %s, %s FROM (%s) AS crm_query",
+					 with_extras && event_key > 0 ? "crm_query.event_key::pg_catalog.text" : "NULL::pg_catalog.text",
+					 with_extras && payload > 0 ? "crm_query.payload::pg_catalog.jsonb" : "NULL::pg_catalog.jsonb",
+					 audience_zone && source_zone ? psprintf("coalesce(%s, %s)", audience_zone, source_zone)
+					 : audience_zone ? audience_zone : source_zone ? source_zone : "NULL::pg_catalog.text",
+					 join && customers->consent_column != NULL ?
+					 psprintf("coalesce(crm_customer.%s, false)", quote_identifier(customers->consent_column))
+					 : "NULL::pg_catalog.bool",
+					 query);
+	/* ids of the same type compare as they are (an index serves); others as text */
+	if (join)
+		appendStringInfo(&sql, " LEFT JOIN %s AS crm_customer ON crm_customer.%s%s OPERATOR(pg_catalog.=) "
+						 "crm_query.customer_id%s",
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(customers->relation)),
+													get_rel_name(customers->relation)),
+						 quote_identifier(customers->customer_column),
+						 customer_type == customers->customer_type ? "" : "::pg_catalog.text",
+						 customer_type == customers->customer_type ? "" : "::pg_catalog.text");
+	appendStringInfoString(&sql, " WHERE crm_query.customer_id IS NOT NULL");
+	return sql.data;
+}
+
+static void
+collect_as_owner(const char *query, Oid owner, const char *search_path, bool with_extras,
+				 const CustomerSource *customers, int statement_timeout_ms, MemoryContext result_context,
+				 ArrayBuildState **columns, int64 *count)
+{
+	static const Oid column_types[5] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, BOOLOID};
 	Oid			save_userid;
 	int			save_sec_context;
-	int			save_nestlevel;
-	volatile bool timeout_armed = false;
-	MemoryContext result_context = CurrentMemoryContext;
-	ArrayBuildState *ids = initArrayResult(TEXTOID, result_context, false);
-	ArrayBuildState *keys = initArrayResult(TEXTOID, result_context, false);
-	ArrayBuildState *payloads = initArrayResult(JSONBOID, result_context, false);
-	ArrayBuildState *zones = initArrayResult(TEXTOID, result_context, false);
 	int			event_key = 0,
 				payload = 0,
 				time_zone = 0;
-	bool		has_customer;
-	StringInfoData sql;
+	Oid			customer_type;
 	SPIPlanPtr	plan;
 	Portal		portal;
 
+	/* the subtransaction's abort restores the user and the settings on error */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
+	(void) NewGUCNestLevel();
 	(void) set_config_option("transaction_read_only", "on", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	if (statement_timeout_ms > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, statement_timeout_ms);
+
+	optional_columns(query, &event_key, &payload, &time_zone, &customer_type);
+	if (!OidIsValid(customer_type))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("the query must return a column named customer_id")));
+	plan = SPI_prepare(collect_statement(query, with_extras, event_key, payload, time_zone, customer_type,
+										 customers), 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		uint64		i;
+		int			c;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			for (c = 0; c < 5; c++)
+			{
+				bool		isnull;
+				Datum		value = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1, &isnull);
+
+				accumArrayResult(columns[c], value, isnull, column_types[c], result_context);
+			}
+			(*count)++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	if (statement_timeout_ms > 0)
+		disable_timeout(STATEMENT_TIMEOUT, false);
+}
+
+void
+crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
+				const CustomerSource *customers, int statement_timeout_ms, JobRows *rows, const char *what)
+{
+	MemoryContext result_context = CurrentMemoryContext;
+	ResourceOwner outer_owner = CurrentResourceOwner;
+	ArrayBuildState *columns[5];
+	List	   *locks_before = crm_advisory_locks_held();
+	int			leaked;
+
+	columns[0] = initArrayResult(TEXTOID, result_context, false);
+	columns[1] = initArrayResult(TEXTOID, result_context, false);
+	columns[2] = initArrayResult(JSONBOID, result_context, false);
+	columns[3] = initArrayResult(TEXTOID, result_context, false);
+	columns[4] = initArrayResult(BOOLOID, result_context, false);
+	rows->count = 0;
+
+	/*
+	 * The query runs in a subtransaction that is always rolled back: what it
+	 * did to the session (settings changed with set_config, notifications,
+	 * large objects, transaction-level locks, open cursors) is undone; the
+	 * rows are kept in result_context, outside it.
+	 */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(result_context);
 	PG_TRY();
 	{
-		if (statement_timeout_ms > 0)
-		{
-			enable_timeout_after(STATEMENT_TIMEOUT, statement_timeout_ms);
-			timeout_armed = true;
-		}
-		optional_columns(query, &event_key, &payload, &time_zone, &has_customer);
-		if (!has_customer)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("the query must return a column named customer_id")));
-		initStringInfo(&sql);
-		appendStringInfo(&sql, "SELECT crm_query.customer_id::text, %s, %s, %s FROM (%s) AS crm_query "
-						 "WHERE crm_query.customer_id IS NOT NULL",
-						 with_extras && event_key > 0 ? "crm_query.event_key::text" : "NULL::text",
-						 with_extras && payload > 0 ? "crm_query.payload::jsonb" : "NULL::jsonb",
-						 with_extras && time_zone > 0 ? "crm_query.time_zone::text" : "NULL::text",
-						 query);
-		plan = SPI_prepare(sql.data, 0, NULL);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-		rows->count = 0;
-		for (;;)
-		{
-			uint64		i;
-
-			SPI_cursor_fetch(portal, true, FETCH_ROWS);
-			if (SPI_processed == 0)
-				break;
-			for (i = 0; i < SPI_processed; i++)
-			{
-				HeapTuple	row = SPI_tuptable->vals[i];
-				TupleDesc	desc = SPI_tuptable->tupdesc;
-				bool		isnull;
-				Datum		value;
-
-				value = SPI_getbinval(row, desc, 1, &isnull);
-				accumArrayResult(ids, value, isnull, TEXTOID, result_context);
-				value = SPI_getbinval(row, desc, 2, &isnull);
-				accumArrayResult(keys, value, isnull, TEXTOID, result_context);
-				value = SPI_getbinval(row, desc, 3, &isnull);
-				accumArrayResult(payloads, value, isnull, JSONBOID, result_context);
-				value = SPI_getbinval(row, desc, 4, &isnull);
-				accumArrayResult(zones, value, isnull, TEXTOID, result_context);
-				rows->count++;
-			}
-			SPI_freetuptable(SPI_tuptable);
-		}
-		SPI_cursor_close(portal);
+		collect_as_owner(query, owner, search_path, with_extras, customers, statement_timeout_ms,
+						 result_context, columns, &rows->count);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		if (timeout_armed)
+		if (statement_timeout_ms > 0)
 			disable_timeout(STATEMENT_TIMEOUT, false);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(result_context);
+		CurrentResourceOwner = outer_owner;
+		(void) crm_advisory_locks_release_new(locks_before);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(result_context);
+	CurrentResourceOwner = outer_owner;
 
-	rows->customer_ids = makeArrayResult(ids, result_context);
-	rows->event_keys = makeArrayResult(keys, result_context);
-	rows->payloads = makeArrayResult(payloads, result_context);
-	rows->time_zones = makeArrayResult(zones, result_context);
+	/* session-level advisory locks outlive the subtransaction: release them */
+	leaked = crm_advisory_locks_release_new(locks_before);
+	if (leaked > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("the query of %s left %d session-level advisory lock(s); they were released", what, leaked),
+				 errhint("A job's query must not call pg_advisory_lock; use pg_advisory_xact_lock.")));
+
+	rows->customer_ids = makeArrayResult(columns[0], result_context);
+	rows->event_keys = makeArrayResult(columns[1], result_context);
+	rows->payloads = makeArrayResult(columns[2], result_context);
+	rows->time_zones = makeArrayResult(columns[3], result_context);
+	rows->consents = makeArrayResult(columns[4], result_context);
 }
 
 PG_FUNCTION_INFO_V1(crm_invoker);
 PG_FUNCTION_INFO_V1(crm_validate_job_query);
 
-/* _invoker() returns regrole: the current user as seen outside SECURITY DEFINER functions */
+/* _invoker() returns name: the current user as seen outside SECURITY DEFINER functions */
 Datum
 crm_invoker(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_OID(GetOuterUserId());
+	PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))));
 }
 
 /*
@@ -189,17 +277,24 @@ crm_invoker(PG_FUNCTION_ARGS)
 Datum
 crm_validate_job_query(PG_FUNCTION_ARGS)
 {
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *search_path = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *what = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *query;
+	char	   *search_path;
+	char	   *what;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
 	int			event_key,
 				payload,
 				time_zone;
-	bool		has_customer;
+	Oid			customer_type;
 
+	what = PG_ARGISNULL(2) ? "the job" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the %s of %s must not be NULL", PG_ARGISNULL(0) ? "query" : "search_path", what)));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	search_path = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	crm_job_check_query(query, what);
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
@@ -210,11 +305,11 @@ crm_validate_job_query(PG_FUNCTION_ARGS)
 							 GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	optional_columns(query, &event_key, &payload, &time_zone, &has_customer);
+	optional_columns(query, &event_key, &payload, &time_zone, &customer_type);
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
-	if (!has_customer)
+	if (!OidIsValid(customer_type))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("the query of %s must return a column named customer_id", what)));

@@ -19,7 +19,22 @@ typedef struct JobRows
 	Datum		event_keys;		/* text[] (all NULL if the query has no event_key) */
 	Datum		payloads;		/* jsonb[] */
 	Datum		time_zones;		/* text[] */
+	Datum		consents;		/* boolean[]: marketing consent, all NULL without a consent column */
 } JobRows;
+
+/*
+ * The customers source (crm.register_source('customers', ...)): a campaign's
+ * audience is joined to it, as the campaign's owner, for each customer's
+ * marketing consent and, where the audience gives none, time zone.
+ */
+typedef struct CustomerSource
+{
+	Oid			relation;
+	char	   *customer_column;
+	Oid			customer_type;
+	char	   *time_zone_column;	/* NULL if not registered */
+	char	   *consent_column;		/* NULL if not registered */
+} CustomerSource;
 
 /*
  * 42601 unless query is exactly one SELECT (or VALUES, or a WITH ... SELECT);
@@ -35,14 +50,26 @@ extern void crm_job_check_query(const char *query, const char *what);
 extern void crm_job_check_owner(Oid owner, const char *what);
 
 /*
+ * Pins search_path to pg_catalog, pg_temp for the statements the extension
+ * runs itself (as the worker's superuser or a SECURITY DEFINER owner), so
+ * that no function or operator another role created in a schema of the
+ * default search_path can be picked instead of the built-in one.  Returns
+ * the GUC nest level to pass to AtEOXact_GUC; an error restores it anyway.
+ */
+extern int	crm_pin_search_path(void);
+
+/*
  * Runs query as owner, with the search_path recorded when the job was
- * created, and collects customer_id (required) and, when the
+ * created, in a subtransaction that is rolled back (the session is left as
+ * it was found; session-level advisory locks it took are released, with a
+ * WARNING naming `what`), and collects customer_id (required) and, when the
  * query returns them, event_key, payload and time_zone, cast to text, text,
- * jsonb, text.  Rows with a NULL customer_id are dropped.  With
+ * jsonb, text, and with a customers source each customer's consent.  Rows with a NULL customer_id are dropped.  With
  * statement_timeout_ms > 0 the query is cancelled after that long.  Must be
  * called inside SPI_connect/SPI_finish.
  */
 extern void crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
-							int statement_timeout_ms, JobRows *rows);
+							const CustomerSource *customers, int statement_timeout_ms, JobRows *rows,
+							const char *what);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 typedef enum JobCaller
 {
 	JOB_BY_HAND,				/* a SQL call: the caller must own the job */
@@ -21,6 +23,8 @@ typedef struct CampaignRunResult
 	int64		control;
 	int64		messages;
 	int64		skipped;		/* frequency_capped or quiet_hours_expired */
+	int64		excluded;		/* no consent, suppressed, unusable time zone */
+	int64		rejected;		/* rows no index can hold (empty or too long keys) */
 } CampaignRunResult;
 
 typedef struct SegmentRefreshResult
@@ -50,6 +54,12 @@ extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *value
 							int expected);
 
 /* Records a failed job in crm.job_runs and marks it failed (a new transaction's work). */
-extern void crm_job_record_failure(const char *kind, int64 id, const char *message);
+extern void crm_job_record_failure(const char *kind, int64 id, const char *message, TimestampTz started);
+
+/* The OID of a job's owner role, by name: 42704 when the role is gone. */
+extern Oid	crm_job_owner_oid(const char *owner, const char *what);
+
+/* 55000 unless sending is enabled in this database (crm.enable_sending). */
+extern void crm_check_sending_enabled(const char *what);
 
 #endif

@@ -10,10 +10,14 @@
  * between `at` and the release is counted correctly.  A NULL or unknown
  * zone name means the default zone (crm_marketing.default_time_zone, or
  * the session's TimeZone when that is empty); NULL quiet hours, or
- * start = end, mean none.
+ * start = end, mean none.  A zone name PostgreSQL does not know, or a POSIX
+ * zone string with an offset no place on earth has (PostgreSQL accepts
+ * 'ABC-167', UTC+167 h), is an error: crm.is_valid_time_zone tells them
+ * apart, and a campaign excludes the customer instead of guessing.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
@@ -24,18 +28,56 @@
 #include "crm_guc.h"
 
 PG_FUNCTION_INFO_V1(crm_quiet_hours_release);
+PG_FUNCTION_INFO_V1(crm_is_valid_time_zone);
 
-/* The zone of a name, or the default zone. */
+/* Real zones are between UTC-12 and UTC+14. */
+#define MAX_ZONE_OFFSET_SECONDS (15 * SECS_PER_HOUR)
+
+/* The zone of a name, or NULL if it is unknown or its offset from UTC (now) is not a real one. */
+static pg_tz *
+usable_zone(const char *name)
+{
+	pg_tz	   *tz = pg_tzset(name);
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			offset;
+
+	if (tz == NULL ||
+		timestamp2tm(GetCurrentTransactionStartTimestamp(), &offset, &tm, &fsec, NULL, tz) != 0 ||
+		offset > MAX_ZONE_OFFSET_SECONDS || offset < -MAX_ZONE_OFFSET_SECONDS)
+		return NULL;
+	return tz;
+}
+
+/* The zone of a name (22023 if it is not usable), or the default zone for NULL. */
 static pg_tz *
 zone_or_default(text *name)
 {
-	pg_tz	   *tz = NULL;
+	pg_tz	   *tz;
+	char	   *zone;
 
 	if (name != NULL)
-		tz = pg_tzset(text_to_cstring(name));
-	if (tz == NULL && crm_default_time_zone != NULL && crm_default_time_zone[0] != '\0')
-		tz = pg_tzset(crm_default_time_zone);
-	return tz != NULL ? tz : session_timezone;
+	{
+		zone = text_to_cstring(name);
+		tz = usable_zone(zone);
+		if (tz == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("crm.quiet_hours_release: time zone \"%s\" is not valid", zone),
+					 errhint("Use a zone name such as Europe/Berlin; crm.is_valid_time_zone() checks one.")));
+		return tz;
+	}
+	if (crm_default_time_zone != NULL && crm_default_time_zone[0] != '\0' &&
+		(tz = usable_zone(crm_default_time_zone)) != NULL)
+		return tz;
+	return session_timezone;
+}
+
+/* is_valid_time_zone(time_zone text) returns boolean */
+Datum
+crm_is_valid_time_zone(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(usable_zone(text_to_cstring(PG_GETARG_TEXT_PP(0))) != NULL);
 }
 
 /* The timestamptz of a local date (Julian day) and time of day in a zone. */

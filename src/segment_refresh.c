@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "crm_guc.h"
@@ -36,25 +37,24 @@ static const char *const DIFF_SQL =
 "  RETURNING 1)"
 " SELECT (SELECT count(*) FROM entered), (SELECT count(*) FROM exited), (SELECT count(*) FROM now_members)";
 
-void
-crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller, SegmentRefreshResult *result)
+/* The refresh itself, with SPI connected and the search_path pinned. */
+static void
+refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefreshResult *result)
 {
-	const char *schema;
+	const char *schema = crm_schema_quoted();
 	TimestampTz started = GetCurrentTimestamp();
 	Datum		key;
 	Oid			key_type;
 	bool		isnull;
 	Oid			owner;
 	char	   *segment_name,
+			   *what,
 			   *query,
 			   *search_path,
 			   *status;
 	bool		due;
 	JobRows		rows;
 
-	memset(result, 0, sizeof(*result));
-	SPI_connect();
-	schema = crm_schema_quoted();
 	if (segment_id != 0)
 	{
 		key = Int64GetDatum(segment_id);
@@ -65,42 +65,37 @@ crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller, Segmen
 		key = CStringGetTextDatum(name);
 		key_type = TEXTOID;
 	}
-	crm_job_execute(psprintf("SELECT segment_id, name, owner::oid, query, search_path, status,"
+	crm_job_execute(psprintf("SELECT segment_id, name, owner::text, query, search_path, status,"
 							 " next_refresh_at <= now() FROM %s.segments WHERE %s = $1 FOR UPDATE",
 							 schema, segment_id != 0 ? "segment_id" : "name"),
 					1, &key_type, &key, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
 		if (caller == JOB_BY_WORKER)
-		{
-			SPI_finish();
-			return;
-		}
+			return;				/* dropped meanwhile */
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("segment \"%s\" does not exist", name)));
 	}
 	segment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	segment_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	what = psprintf("segment \"%s\"", segment_name);
+	owner = crm_job_owner_oid(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), what);
 	query = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
 	search_path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6);
 	due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &isnull));
 
 	if (caller == JOB_BY_WORKER && (strcmp(status, "active") != 0 || !due))
-	{
-		SPI_finish();
 		return;
-	}
 	if (caller == JOB_BY_HAND && strcmp(status, "paused") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("segment \"%s\" is paused", segment_name)));
-	crm_job_check_owner(owner, psprintf("segment \"%s\"", segment_name));
+	crm_job_check_owner(owner, what);
 
-	crm_job_collect(query, owner, search_path, false,
-					caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, &rows);
+	crm_job_collect(query, owner, search_path, false, NULL,
+					caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, &rows, what);
 	{
 		Oid			t[2] = {INT8OID, TEXTARRAYOID};
 		Datum		v[2];
@@ -132,6 +127,18 @@ crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller, Segmen
 						6, t, v, NULL, SPI_OK_INSERT);
 	}
 	result->ran = true;
+}
+
+void
+crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller, SegmentRefreshResult *result)
+{
+	int			pinned;
+
+	memset(result, 0, sizeof(*result));
+	SPI_connect();
+	pinned = crm_pin_search_path();
+	refresh_locked(segment_id, name, caller, result);
+	AtEOXact_GUC(true, pinned);
 	SPI_finish();
 }
 

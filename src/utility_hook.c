@@ -5,10 +5,15 @@
  * the worker of that database is told to stop (SIGTERM) and held for a
  * while, and the command waits (up to 5 seconds) until it is gone, so the
  * command never fails with "database is being accessed by other users"
- * because of us.  Installed in every backend when the library is preloaded.
+ * because of us.  The worker is stopped only for a role that may run the
+ * command: PostgreSQL checks the privileges after this hook, and a role
+ * without them must not be able to pause a database's campaigns.
+ * Installed in every backend when the library is preloaded.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
@@ -16,6 +21,8 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "utility_hook.h"
@@ -65,34 +72,67 @@ release_database(const char *dbname)
 	}
 }
 
-/* The database a utility statement needs to itself, or NULL. */
+/* Whether the current user owns the database (superusers own all). */
+static bool
+owns_database(const char *dbname)
+{
+	Oid			dboid = get_database_oid(dbname, true);
+
+	return OidIsValid(dboid) && pg_database_ownercheck(dboid, GetUserId());
+}
+
+/* Whether the current user may copy a database: CREATEDB, and a template or its owner. */
+static bool
+may_copy_database(const char *dbname)
+{
+	Oid			dboid = get_database_oid(dbname, true);
+	HeapTuple	tuple;
+	bool		is_template;
+
+	if (!OidIsValid(dboid) || !have_createdb_privilege())
+		return false;
+	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	is_template = ((Form_pg_database) GETSTRUCT(tuple))->datistemplate;
+	ReleaseSysCache(tuple);
+	return is_template || pg_database_ownercheck(dboid, GetUserId());
+}
+
+/*
+ * The database a utility statement needs to itself, or NULL; NULL too when
+ * the current user may not run the statement (PostgreSQL will refuse it).
+ */
 static const char *
 exclusive_database(Node *stmt)
 {
 	ListCell   *lc;
+	const char *dbname = NULL;
 
 	switch (nodeTag(stmt))
 	{
 		case T_DropdbStmt:
-			return ((DropdbStmt *) stmt)->dbname;
+			dbname = ((DropdbStmt *) stmt)->dbname;
+			return owns_database(dbname) ? dbname : NULL;
 		case T_RenameStmt:
-			if (((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
-				return ((RenameStmt *) stmt)->subname;
-			return NULL;
+			if (((RenameStmt *) stmt)->renameType != OBJECT_DATABASE)
+				return NULL;
+			dbname = ((RenameStmt *) stmt)->subname;
+			return owns_database(dbname) && have_createdb_privilege() ? dbname : NULL;
 		case T_AlterDatabaseStmt:
 			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
 				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
-					return ((AlterDatabaseStmt *) stmt)->dbname;
-			return NULL;
+					dbname = ((AlterDatabaseStmt *) stmt)->dbname;
+			return dbname != NULL && owns_database(dbname) ? dbname : NULL;
 		case T_CreatedbStmt:
 			foreach(lc, ((CreatedbStmt *) stmt)->options)
 			{
 				DefElem    *option = (DefElem *) lfirst(lc);
 
 				if (strcmp(option->defname, "template") == 0 && option->arg != NULL)
-					return defGetString(option);
+					dbname = defGetString(option);
 			}
-			return NULL;
+			return dbname != NULL && may_copy_database(dbname) ? dbname : NULL;
 		default:
 			return NULL;
 	}

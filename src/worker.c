@@ -23,6 +23,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -31,7 +32,9 @@
 #include "utils/timestamp.h"
 
 #include "crm_guc.h"
+#include "job_exec.h"
 #include "jobs.h"
+#include "sending_switch.h"
 #include "worker_shmem.h"
 
 void		crm_worker_main(Datum arg) pg_attribute_noreturn();
@@ -80,9 +83,20 @@ set_slot_error(const char *message)
 	SpinLockRelease(&crm_shared->mutex);
 }
 
+/* Shows in the slot whether this database's sending switch is off. */
+static void
+set_slot_sending(bool enabled)
+{
+	SpinLockAcquire(&crm_shared->mutex);
+	my_slot->sending_enabled = enabled;
+	SpinLockRelease(&crm_shared->mutex);
+}
+
 /*
- * One transaction: is the extension still there, the maintenance, and the
- * jobs due.  Returns the jobs (in `context`) and the time the next one is due.
+ * One transaction: is the extension still there, is sending enabled here,
+ * the maintenance, and the jobs due.  Returns the jobs (in `context`) and
+ * the time the next one is due.  Everything runs under the pinned
+ * search_path: the worker is the bootstrap superuser.
  */
 static List *
 due_jobs(MemoryContext context, TimestampTz *next_due)
@@ -91,6 +105,7 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 	const char *schema;
 	uint64		i;
 	bool		isnull;
+	bool		enabled;
 
 	*next_due = 0;
 	SetCurrentStatementStartTimestamp();
@@ -103,9 +118,20 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 		leave(SLOT_NOT_INSTALLED, "");
 	}
 	SPI_connect();
+	(void) crm_pin_search_path();	/* until the end of the transaction */
 	schema = crm_schema_quoted();
+	enabled = crm_sending_enabled_here();
+	set_slot_sending(enabled);
+	if (!enabled)
+	{
+		/* a restored or copied database: touch nothing until an operator enables it */
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return NIL;
+	}
 	pgstat_report_activity(STATE_RUNNING, "crm_marketing: maintenance");
-	if (SPI_execute(psprintf("SELECT * FROM %s.run_maintenance(make_interval(days => %d))", schema,
+	if (SPI_execute(psprintf("SELECT * FROM %s.run_maintenance(pg_catalog.make_interval(days => %d))", schema,
 							 crm_history_retention), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "crm_marketing: maintenance failed");
 	if (SPI_execute(psprintf("SELECT kind, id, due FROM ("
@@ -143,10 +169,17 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 	return jobs;
 }
 
-/* Runs one job in its own transaction; a failure is recorded, and the worker goes on. */
+/*
+ * Runs one job in its own transaction; a failure is logged and recorded, and
+ * the worker goes on.  Session-level advisory locks are released after
+ * every job, whatever it did (the worker takes none of its own).
+ */
 static void
 run_job(DueJob *job, MemoryContext error_context)
 {
+	TimestampTz started = GetCurrentTimestamp();
+	const char *kind = job->kind == 'c' ? "campaign" : "segment";
+
 	PG_TRY();
 	{
 		SetCurrentStatementStartTimestamp();
@@ -178,6 +211,10 @@ run_job(DueJob *job, MemoryContext error_context)
 		disable_timeout(STATEMENT_TIMEOUT, false);
 		MemoryContextSwitchTo(old);
 		set_slot_error(edata->message);
+		ereport(LOG,
+				(errmsg("crm_marketing: %s " INT64_FORMAT " failed: %s", kind, job->id, edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+				 errhint("The job is marked failed (crm.job_runs, last_error); resume it once fixed.")));
 
 		/* record it: the job is marked failed, the others are not affected */
 		PG_TRY();
@@ -185,7 +222,7 @@ run_job(DueJob *job, MemoryContext error_context)
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			PushActiveSnapshot(GetTransactionSnapshot());
-			crm_job_record_failure(job->kind == 'c' ? "campaign" : "segment", job->id, edata->message);
+			crm_job_record_failure(kind, job->id, edata->message, started);
 			PopActiveSnapshot();
 			CommitTransactionCommand();
 		}
@@ -198,6 +235,7 @@ run_job(DueJob *job, MemoryContext error_context)
 		PG_END_TRY();
 	}
 	PG_END_TRY();
+	LockReleaseSession(USER_LOCKMETHOD);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 

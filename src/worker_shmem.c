@@ -185,12 +185,15 @@ crm_worker_status(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < n; i++)
 	{
-		Datum		values[10];
-		bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
+		Datum		values[11];
+		bool		nulls[11] = {false, false, false, false, false, false, false, false, false, false, false};
 		char	   *dbname = get_database_name(copy[i].dboid);
 
 		if (dbname == NULL)
 			continue;			/* dropped, not yet forgotten */
+		/* other databases' names and errors are theirs: superusers only */
+		if (copy[i].dboid != MyDatabaseId && !superuser())
+			continue;
 		values[0] = CStringGetDatum(dbname);
 		values[0] = DirectFunctionCall1(namein, values[0]);
 		values[1] = CStringGetTextDatum(crm_slot_state_name(copy[i].state));
@@ -207,6 +210,8 @@ crm_worker_status(PG_FUNCTION_ARGS)
 		nulls[8] = copy[i].state != SLOT_BACKOFF && copy[i].state != SLOT_HELD;
 		values[9] = CStringGetTextDatum(copy[i].last_error);
 		nulls[9] = copy[i].last_error[0] == '\0';
+		values[10] = BoolGetDatum(copy[i].sending_enabled);
+		nulls[10] = copy[i].last_tick == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_NULL();

@@ -32,6 +32,7 @@ typedef struct CrmDbSlot
 	pid_t		pid;			/* the worker's, while it runs */
 	Latch	   *latch;			/* the worker's, while it runs */
 	bool		exit_clean;		/* the worker left on purpose (state says why) */
+	bool		sending_enabled;	/* at the last tick (crm.enable_sending) */
 	int			failures;		/* consecutive, for the backoff */
 	int			jobs_due;
 	int64		jobs_run;

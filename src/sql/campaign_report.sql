@@ -11,9 +11,8 @@ CREATE TABLE @extschema@.sources (
 	time_column name,
 	amount_column name,
 	time_zone_column name,
-	birthday_column name,
 	consent_column name,
-	registered_by regrole NOT NULL,
+	registered_by name NOT NULL,
 	registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	CHECK (kind <> 'orders' OR (time_column IS NOT NULL AND amount_column IS NOT NULL))
 );
@@ -23,7 +22,7 @@ COMMENT ON TABLE @extschema@.sources IS
 
 -- _source_column(relation, column, role, allowed types, what): the column's type; 42703 when it is
 -- missing, 42804 when its type is not allowed, 42501 when the role may not read it.
-CREATE FUNCTION @extschema@._check_source_column(relation regclass, col name, reader regrole,
+CREATE FUNCTION @extschema@._check_source_column(relation regclass, col name, reader name,
 	allowed regtype[], what text)
 RETURNS regtype
 LANGUAGE plpgsql STABLE
@@ -51,13 +50,13 @@ END $$;
 
 CREATE FUNCTION @extschema@.register_source(kind text, relation regclass,
 	customer_column name DEFAULT 'customer_id', time_column name DEFAULT NULL, amount_column name DEFAULT NULL,
-	time_zone_column name DEFAULT NULL, birthday_column name DEFAULT NULL, consent_column name DEFAULT NULL)
+	time_zone_column name DEFAULT NULL, consent_column name DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	invoker regrole := @extschema@._invoker();
+	invoker name := @extschema@._invoker();
 	ids regtype[] := ARRAY['bigint', 'integer', 'smallint', 'text', 'character varying', 'uuid']::regtype[];
 	customer_type regtype;
 BEGIN
@@ -76,8 +75,8 @@ BEGIN
 			ARRAY['timestamp with time zone', 'timestamp without time zone', 'date']::regtype[], 'order time');
 		PERFORM @extschema@._check_source_column(relation, amount_column, invoker,
 			ARRAY['numeric', 'double precision', 'real', 'bigint', 'integer', 'smallint']::regtype[], 'order amount');
-		IF time_zone_column IS NOT NULL OR birthday_column IS NOT NULL OR consent_column IS NOT NULL THEN
-			RAISE EXCEPTION 'crm.register_source: time zone, birthday and consent columns belong to the customers source'
+		IF time_zone_column IS NOT NULL OR consent_column IS NOT NULL THEN
+			RAISE EXCEPTION 'crm.register_source: time zone and consent columns belong to the customers source'
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 	ELSE
@@ -89,10 +88,6 @@ BEGIN
 			PERFORM @extschema@._check_source_column(relation, time_zone_column, invoker,
 				ARRAY['text', 'character varying']::regtype[], 'time zone');
 		END IF;
-		IF birthday_column IS NOT NULL THEN
-			PERFORM @extschema@._check_source_column(relation, birthday_column, invoker,
-				ARRAY['date']::regtype[], 'birthday');
-		END IF;
 		IF consent_column IS NOT NULL THEN
 			PERFORM @extschema@._check_source_column(relation, consent_column, invoker,
 				ARRAY['boolean']::regtype[], 'consent');
@@ -100,18 +95,18 @@ BEGIN
 	END IF;
 	customer_type := @extschema@._check_source_column(relation, customer_column, invoker, ids, 'customer id');
 	INSERT INTO @extschema@.sources AS s (kind, relation, customer_column, customer_type, time_column, amount_column,
-	                                      time_zone_column, birthday_column, consent_column, registered_by)
+	                                      time_zone_column, consent_column, registered_by)
 	VALUES (kind, relation, customer_column, customer_type, time_column, amount_column,
-	        time_zone_column, birthday_column, consent_column, invoker)
+	        time_zone_column, consent_column, invoker)
 	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE
 	SET relation = excluded.relation, customer_column = excluded.customer_column,
 	    customer_type = excluded.customer_type, time_column = excluded.time_column,
 	    amount_column = excluded.amount_column, time_zone_column = excluded.time_zone_column,
-	    birthday_column = excluded.birthday_column, consent_column = excluded.consent_column,
+	    consent_column = excluded.consent_column,
 	    registered_by = excluded.registered_by, registered_at = pg_catalog.now();
 END $$;
-COMMENT ON FUNCTION @extschema@.register_source(text, regclass, name, name, name, name, name, name) IS
-  'Registers the user''s orders (customer, time, amount) or customers (time zone, birthday, consent) table';
+COMMENT ON FUNCTION @extschema@.register_source(text, regclass, name, name, name, name, name) IS
+  'Registers the user''s orders (customer, time, amount) or customers (time zone, marketing consent) table: campaigns read the customers source at every run';
 
 CREATE TYPE @extschema@.campaign_report_result AS (
 	campaign text,
@@ -360,5 +355,6 @@ COMMENT ON VIEW @extschema@.campaign_performance IS
   'One row per campaign: message funnel, conversions and revenue against the control group, verdict';
 
 REVOKE EXECUTE ON FUNCTION
-	@extschema@.register_source(text, regclass, name, name, name, name, name, name)
+	@extschema@.register_source(text, regclass, name, name, name, name, name),
+	@extschema@._check_source_column(regclass, name, name, regtype[], text)
 FROM PUBLIC;

@@ -54,7 +54,7 @@ is($node->safe_psql('shop1', "SELECT string_agg(DISTINCT run_by, ',') FROM crm.j
 $node->safe_psql('shop1', q{
 	CREATE ROLE marketer;
 	GRANT USAGE ON SCHEMA crm TO marketer;
-	GRANT EXECUTE ON FUNCTION crm.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text, bigint) TO marketer;
+	GRANT EXECUTE ON FUNCTION crm.create_campaign(text, text, text, interval, text, interval, float8, text, time, time, interval, interval, integer, text, bigint, text) TO marketer;
 	CREATE TABLE secret (customer_id int);
 	GRANT SELECT ON secret, customers TO marketer;
 	SET ROLE marketer;
