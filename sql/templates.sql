@@ -75,7 +75,7 @@ SELECT crm.create_segment('at_risk',
   $$SELECT customer_id::bigint FROM crm.rfm_segments('example.orders')
     WHERE segment IN ('At Risk', 'Can''t Lose Them')$$,
   refresh_every => '1 day') > 0;
-INSERT INTO crm.frequency_caps VALUES ('email_weekly', 3, '7 days', 'email');
+SELECT crm.create_frequency_cap('email_weekly', 3, '7 days', 'email');
 SELECT crm.create_campaign('win_back',
   $$SELECT m.customer_id::bigint AS customer_id, k.time_zone
     FROM crm.segment_members m JOIN example.customers k ON k.customer_id = m.customer_id::bigint

@@ -23,10 +23,10 @@ FROM pg_proc p WHERE p.pronamespace = 'crm'::regnamespace AND p.proname IN ('p_a
 SELECT has_table('crm', 'sources', 'crm.sources holds the registered tables');
 SELECT ok((SELECT 'crm.sources'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'crm_marketing'),
           'crm.sources is dumped by pg_dump');
-SELECT ok(NOT has_function_privilege('public', 'crm.register_source(text,regclass,name,name,name,name,name,name)', 'EXECUTE'),
+SELECT ok(NOT has_function_privilege('public', 'crm.register_source(text,regclass,name,name,name,name,name)', 'EXECUTE'),
           'register_source is not executable by PUBLIC');
 SELECT ok((SELECT prosecdef AND proconfig @> ARRAY['search_path=pg_catalog, pg_temp']
-           FROM pg_proc WHERE oid = 'crm.register_source(text,regclass,name,name,name,name,name,name)'::regprocedure),
+           FROM pg_proc WHERE oid = 'crm.register_source(text,regclass,name,name,name,name,name)'::regprocedure),
           'register_source: SECURITY DEFINER with a pinned search_path');
 SELECT ok((SELECT NOT prosecdef AND provolatile = 's' AND proconfig @> ARRAY['search_path=pg_catalog, pg_temp']
            FROM pg_proc WHERE oid = 'crm.campaign_report(text,interval,interval,float8,float8)'::regprocedure),
