@@ -48,24 +48,18 @@ typedef struct CohortState
 	bool		numeric_amounts;	/* the amount argument is numeric, not float8 */
 } CohortState;
 
-/* The kinds of argument the aggregate was declared with. */
+/*
+ * The kinds of argument of an overload.  Each overload has its own entry
+ * point that says so: the call expression is not always there to ask, e.g.
+ * when Citus or a direct function call runs the transition function, and a
+ * bigint read as text is a crash.
+ */
 typedef struct CohortArgs
 {
 	bool		text_ids;
 	bool		with_amounts;
 	bool		numeric_amounts;
 } CohortArgs;
-
-static CohortArgs
-cohort_args(FunctionCallInfo fcinfo)
-{
-	CohortArgs	a;
-
-	a.text_ids = get_fn_expr_argtype(fcinfo->flinfo, 1) != INT8OID;
-	a.with_amounts = PG_NARGS() > 4;
-	a.numeric_amounts = a.with_amounts && get_fn_expr_argtype(fcinfo->flinfo, 4) == NUMERICOID;
-	return a;
-}
 
 static CohortState *
 cohort_state_create(MemoryContext context, PeriodKind kind, bool text_ids, bool with_amounts)
@@ -78,7 +72,12 @@ cohort_state_create(MemoryContext context, PeriodKind kind, bool text_ids, bool 
 	return state;
 }
 
-PG_FUNCTION_INFO_V1(crm_cohort_retention_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_int8_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_int8_float8_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_int8_numeric_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_text_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_text_float8_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_text_numeric_transfn);
 PG_FUNCTION_INFO_V1(crm_cohort_retention_combine);
 PG_FUNCTION_INFO_V1(crm_cohort_retention_serialize);
 PG_FUNCTION_INFO_V1(crm_cohort_retention_deserialize);
@@ -87,14 +86,14 @@ PG_FUNCTION_INFO_V1(crm_cohort_table);
 
 /*
  * cohort_retention_transfn(internal, customer_id bigint|text, activity_at
- * timestamptz, period text [, amount float8|numeric])
+ * timestamptz, period text [, amount float8|numeric]), of the overload args
  */
-Datum
-crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
+static Datum
+cohort_transfn(FunctionCallInfo fcinfo, CohortArgs args)
 {
 	MemoryContext aggcontext;
 	CohortState *state = PG_ARGISNULL(0) ? NULL : (CohortState *) PG_GETARG_POINTER(0);
-	bool		with_amounts = PG_NARGS() > 4;
+	bool		with_amounts = args.with_amounts;
 	double		amount = 0;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
@@ -103,10 +102,10 @@ crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: period must not be NULL", AGGREGATE)));
+	if (with_amounts != (PG_NARGS() > 4))
+		elog(ERROR, "%s: %d arguments for an overload of %d", AGGREGATE, PG_NARGS(), with_amounts ? 5 : 4);
 	if (state == NULL)
 	{
-		CohortArgs	args = cohort_args(fcinfo);
-
 		state = cohort_state_create(aggcontext,
 									crm_period_kind(text_to_cstring(PG_GETARG_TEXT_PP(3)), AGGREGATE),
 									args.text_ids, args.with_amounts);
@@ -137,6 +136,43 @@ crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
 					 crm_period_index(&state->bucketer, PG_GETARG_TIMESTAMPTZ(2), AGGREGATE),
 					 amount);
 	PG_RETURN_POINTER(state);
+}
+
+/* The overloads, by customer id and amount type. */
+Datum
+crm_cohort_retention_int8_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {false, false, false});
+}
+
+Datum
+crm_cohort_retention_int8_float8_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {false, true, false});
+}
+
+Datum
+crm_cohort_retention_int8_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {false, true, true});
+}
+
+Datum
+crm_cohort_retention_text_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {true, false, false});
+}
+
+Datum
+crm_cohort_retention_text_float8_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {true, true, false});
+}
+
+Datum
+crm_cohort_retention_text_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {true, true, true});
 }
 
 /* cohort_retention_combine(internal, internal): merges the second state into the first */
