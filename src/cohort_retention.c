@@ -37,8 +37,12 @@ static const char *const AGGREGATE = "crm.cohort_retention";
 
 #define COHORT_STATE_MAGIC		0x4352434f	/* "CRCO" */
 #define COHORT_STATE_VERSION	1
-/* more cells than this in one matrix is a mistake (a daily cohort table over decades) */
-#define COHORT_MAX_CELLS		(64 * 1024 * 1024)
+/*
+ * More cells than this in one matrix is a mistake (daily cohorts over more
+ * than 15 years); it also keeps the result (8 bytes a cell for the counts, 8 for
+ * the revenue) well below the 1 GB that one PostgreSQL value can hold.
+ */
+#define COHORT_MAX_CELLS		(16 * 1024 * 1024)
 
 typedef struct CohortState
 {
@@ -401,7 +405,16 @@ crm_cohort_retention_final(PG_FUNCTION_ARGS)
 	if (revenue)
 	{
 		for (c = 0; c < (uint64) ncells; c++)
-			datums[c] = Float8GetDatum(dd_normalize(revenue[c].hi, revenue[c].lo).hi);
+		{
+			double		cell = dd_normalize(revenue[c].hi, revenue[c].lo).hi;
+
+			/* amounts near 1e308 add up past the double range (and inf - inf is NaN) */
+			if (!isfinite(cell))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("%s: the revenue of a cohort period overflowed", AGGREGATE)));
+			datums[c] = Float8GetDatum(cell);
+		}
 		values[5] = PointerGetDatum(make_array(datums, (int) ncells, FLOAT8OID));
 	}
 	else
