@@ -43,6 +43,11 @@ static const char *const AGGREGATE = "crm.cohort_retention";
  * the revenue) well below the 1 GB that one PostgreSQL value can hold.
  */
 #define COHORT_MAX_CELLS		(16 * 1024 * 1024)
+/*
+ * A table wider than this (274 years of days) comes from a wrong time (a
+ * year 294276); refused before its cells are counted and allocated.
+ */
+#define COHORT_MAX_PERIODS		100000
 
 typedef struct CohortState
 {
@@ -344,6 +349,12 @@ crm_cohort_retention_final(PG_FUNCTION_ARGS)
 		last = Max(last, (int32) events[n - 1]);
 	}
 	qsort(firsts, ncustomers, sizeof(int32), compare_int32);
+	if ((int64) last - firsts[0] + 1 > COHORT_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: the cohort table would span " INT64_FORMAT " periods, more than %d",
+						AGGREGATE, (int64) last - firsts[0] + 1, COHORT_MAX_PERIODS),
+				 errhint("Check the activity times for dates far in the past or future.")));
 
 	/* the cohorts, their sizes, and where each cohort's cells start */
 	cohorts = palloc(sizeof(int32) * Min(ncustomers, (uint64) (last - firsts[0] + 1)));
