@@ -26,7 +26,7 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/campaign_report.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates incrementality_stats clv_summary clv_models campaign_report
+REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates incrementality_stats clv_summary clv_models campaign_report overload_symbols fuzz_all_functions
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config

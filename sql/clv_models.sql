@@ -368,3 +368,47 @@ SET statement_timeout = '300ms';
 SELECT crm.pareto_nbd_fit(1 + i % 40, (50 + (i % 9973) / 100.0) * ((i % 997) / 997.0), 50 + (i % 9973) / 100.0)
 FROM generate_series(1, 100000) i;
 RESET statement_timeout;
+
+-- Extreme but valid models (every parameter 1e300 or 1e-300, all mixes): each
+-- prediction is a number in its range or 22003 (beyond what double precision
+-- computes), never an internal error, Infinity or NaN.
+CREATE FUNCTION test.prediction_outcome(statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	value float8;
+BEGIN
+	EXECUTE statement INTO value;
+	RETURN CASE WHEN value IS NULL THEN 'NULL'
+	            WHEN value >= 0 AND value < 'Infinity' AND (statement !~ 'p_alive|probability' OR value <= 1) THEN 'in range'
+	            ELSE 'out of range: ' || value END;
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END $$;
+SELECT split_part(f, '(', 1) AS function, outcome, count(*)
+FROM (VALUES ('crm.p_alive(ROW(%s, 0, 1, 1, true, 0, 0, 0, 0)::crm.%s_model, 2, 1, 3)'),
+             ('crm.expected_purchases(ROW(%s, 0, 1, 1, true, 0, 0, 0, 0)::crm.%s_model, 2, 1, 3, 10)'),
+             ('crm.expected_purchases(ROW(%s, 0, 1, 1, true, 0, 0, 0, 0)::crm.%s_model, 10)'),
+             ('crm.purchase_probability(ROW(%s, 0, 1, 1, true, 0, 0, 0, 0)::crm.%s_model, 1, 10)'),
+             ('crm.ltv_estimate(ROW(%s, 0, 1, 1, true, 0, 0, 0, 0)::crm.%s_model, ROW(6, 4, 15, 0, 1, 1, true, 0, 0, 0)::crm.gamma_gamma_model, 2, 1, 3, 20, 10, 0.1, ''1 week'')')) fs(f),
+     (SELECT concat_ws(', ', a, b, c, d) AS m FROM unnest('{1e300,1e-300}'::text[]) a, unnest('{1e300,1e-300}'::text[]) b,
+             unnest('{1e300,1e-300}'::text[]) c, unnest('{1e300,1e-300}'::text[]) d) ms,
+     (VALUES ('bgnbd'), ('pareto_nbd')) hs(h),
+     LATERAL (SELECT test.prediction_outcome('SELECT ' || format(f, m, h)) AS outcome) o
+GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT outcome, count(*) AS expected_spend
+FROM unnest('{1e300,1e-300}'::text[]) p, unnest('{1e300,1e-300}'::text[]) q, unnest('{1e300,1e-300}'::text[]) v,
+     LATERAL (SELECT test.prediction_outcome(format('SELECT crm.expected_spend(ROW(%s, %s, %s, 0, 1, 1, true, 0, 0, 0)::crm.gamma_gamma_model, 2, 20)',
+                                                    p, q, v)) AS outcome) o
+GROUP BY 1 ORDER BY 1;
+
+-- where the answer is known: r = alpha = a = b (or s = beta) = 1e300 is the model
+-- without heterogeneity, purchase and dropout rates exactly 1 (BG/NBD: dropout
+-- probability 1/2 after each purchase): P(alive) = 1 / (1 + e^2) and
+-- 1 / (1 + (e^4 - 1) / 2); the expected purchases are refused (22003, named)
+SELECT test.check('bgnbd', crm.p_alive(ROW(1e300, 1e300, 1e300, 1e300, 0, 1, 1, true, 0, 0, 0, 0)::crm.bgnbd_model, 2, 1, 3),
+                  1 / (1 + exp(2.0)), 1e-14) AS bgnbd_p_alive,
+       test.check('pareto', crm.p_alive(ROW(1e300, 1e300, 1e300, 1e300, 0, 1, 1, true, 0, 0, 0, 0)::crm.pareto_nbd_model, 2, 1, 3),
+                  1 / (1 + (exp(4.0) - 1) / 2), 1e-12) AS pareto_p_alive;
+SELECT test.error_of($$SELECT crm.expected_purchases(ROW(1e300, 1e300, 1e300, 1e300, 0, 1, 1, true, 0, 0, 0, 0)::crm.pareto_nbd_model, 10)$$);
+SELECT test.error_of($$SELECT crm.ltv_estimate(ROW(1e300, 1e300, 1e300, 1e300, 0, 1, 1, true, 0, 0, 0, 0)::crm.pareto_nbd_model,
+                                               ROW(6, 4, 15, 0, 1, 1, true, 0, 0, 0)::crm.gamma_gamma_model, 2, 1, 3, 20, 10)$$);

@@ -128,6 +128,15 @@ SELECT test.error_of($$SELECT crm.cohort_retention(1, now(), 'month', 'NaN'::flo
 SELECT test.error_of($$SELECT crm.cohort_retention(1, now(), 'month', 'Infinity'::numeric)$$);
 SELECT test.error_of($$SELECT crm.cohort_retention(i, timestamptz '1990-01-01' + i * interval '1 day', 'day')
                       FROM generate_series(1, 20000, 2) i$$);
+-- a date far in the future: more than 100,000 periods is refused before any cell is allocated
+SELECT test.error_of($$SELECT crm.cohort_retention(c, t, 'month', 1.0)
+                      FROM (VALUES (1, timestamptz '2024-01-15'), (2, '2024-02-15'), (3, '2024-03-15'), (4, '2024-04-15'),
+                                   (5, '2024-05-15'), (1, '294276-12-31')) v(c, t)$$);
+SELECT test.error_of($$SELECT crm.cohort_retention(c, t, 'day') FROM (VALUES (1, timestamptz '4713-01-01 BC'), (1, '294276-12-31')) v(c, t)$$);
+-- revenue beyond the double range is an overflow, never Infinity or NaN
+SELECT test.error_of($$SELECT crm.cohort_retention(c, '2024-01-15', 'month', 1e308::float8) FROM generate_series(1, 2) c$$);
+SELECT test.error_of($$SELECT crm.cohort_retention(1, t, 'month', 1e308::numeric)
+                      FROM (VALUES (timestamptz '2024-01-15'), ('2024-01-16')) v(t)$$);
 
 -- a matrix built by hand is checked
 SELECT test.error_of($$SELECT * FROM crm.cohort_table(ROW('month', '{2024-01-01,2024-02-01}', '{5}', '2024-02-01', '{5,1,2}', NULL)::crm.cohort_matrix)$$);

@@ -1,7 +1,8 @@
 -- Distribution functions against mpmath references computed at 80 digits
 -- (test/tools/gen_distribution_refs.py -> test/data/distribution_refs.csv).
 -- Tolerances per case: 1e-13 relative in the body, 1e-10 for df > 1e4 and for
--- values below 1e-20, down to 1e-300.
+-- values below 1e-20, down to 1e-300; 1e-12 for df from 1e7 to 1e20 (t) and
+-- from 1.9e9 to 1e14 (chi-square), on both sides of the asymptotic forms.
 CREATE TABLE test.distribution_refs (
 	func text, x float8, df float8, expected float8, tolerance float8);
 \copy test.distribution_refs FROM 'test/data/distribution_refs.csv' WITH (FORMAT csv, HEADER)
@@ -68,6 +69,17 @@ SELECT test.error_of($$SELECT crm.student_t_quantile(2, 3)$$);
 SELECT test.error_of($$SELECT crm.chi2_sf(1, 0)$$);
 SELECT test.error_of($$SELECT crm.chi2_sf(1, 'Infinity')$$);
 SELECT test.error_of($$SELECT crm.chi2_sf('NaN', 1)$$);
+
+-- df past the references, up to 1e308: the normal limit, in constant time
+-- (these took minutes, and lost digits from df = 1e12 on)
+SET statement_timeout = '1s';
+SELECT crm.student_t_quantile(1e-308, 1e308) = crm.normal_quantile(1e-308) AS t_quantile_at_1e308,
+       test.check('t quantile', crm.student_t_quantile(1e-300, 1e300), crm.normal_quantile(1e-300), 1e-15) AS t_quantile,
+       test.check('t cdf', crm.student_t_cdf(-37, 1e300), crm.normal_cdf(-37), 1e-15) AS t_cdf,
+       crm.student_t_cdf(-1e300, 1e300) AS t_far_tail,
+       crm.chi2_sf(1e300, 1e300) AS chi2_at_mean, crm.chi2_sf(0.5, 1e308) AS chi2_left,
+       crm.chi2_sf(1e308, 1e300) AS chi2_right;
+RESET statement_timeout;
 
 -- STRICT: NULL in, NULL out
 SELECT crm.normal_cdf(NULL) IS NULL AS strict_cdf, crm.student_t_quantile(0.5, NULL) IS NULL AS strict_q;

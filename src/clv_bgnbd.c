@@ -65,8 +65,13 @@ clv_bgnbd_p_alive(const double *p, double x, double tx, double T)
 	 * odds of death a/(b+x-1) ((alpha+T)/(alpha+tx))^(r+x), as a product while
 	 * e^e is finite.  log of the ratio rather than log1p: e only needs an
 	 * absolute error of a few ulps for e^e, and libm's log is the faster.
+	 * That holds while r + x is moderate; the ratio's rounding is multiplied
+	 * by r + x (r = 1e300 turned e = 2 into 0), so past that log1p.
 	 */
-	e = (p[0] + x) * log((p[1] + T) / (p[1] + tx));
+	if (p[0] + x < 1e3)
+		e = (p[0] + x) * log((p[1] + T) / (p[1] + tx));
+	else
+		e = (p[0] + x) * log1p((T - tx) / (p[1] + tx));
 	if (e < 700.0)
 		return 1.0 / (1.0 + p[2] / (p[3] + x - 1.0) * exp(e));
 	return 1.0 / (1.0 + exp(bg_logodds_dead(p, x, tx, T)));
@@ -184,6 +189,8 @@ clv_bgnbd_pmf(const double *p, int n, double t)
 	if (!(t > 0.0))
 		return n == 0 ? 1.0 : 0.0;
 	lz = log(t) - log(al + t);
+	if (fmax(fmax(fabs(lbab), fabs(clv_lgamma(r + n))), fabs(r * ly)) > CLV_MAX_CANCELLED_LOG)
+		return NAN;
 	res = exp(clv_lbeta(a, b + n) - lbab + clv_lgamma(r + n) - clv_lgamma(r)
 			  - clv_lgamma(n + 1.0) + r * ly + n * lz);
 	if (n > 0)

@@ -363,6 +363,9 @@ clv_pnbd_pmf(const double *p, int n, double t)
 	lo = fmin(lt, fmin(c.la, c.lb)) - 50.0 / (n + 1.0) - 50.0;
 	li = clv_quad_logint(pmf_phi, &c, lo, lt, 2.0 / sqrt(n + r + s + 1.0), 2.0,
 						 0, NULL);
+	if (fmax(fmax(fabs(clv_lgamma(r + n)), fabs(r * c.la)), fmax(fabs(s * c.lb), fabs(li)))
+		> CLV_MAX_CANCELLED_LOG)
+		return NAN;
 	return alive + exp(lc + r * c.la + log(s) + s * c.lb + li);
 }
 

@@ -20,6 +20,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -217,13 +218,23 @@ history_args(FunctionCallInfo fcinfo, int argno, const char *function, double *h
 	crm_clv_check_history(h[0], h[1], h[2], function);
 }
 
-/* A model result must be finite; anything else is a bug, never returned. */
+/*
+ * A prediction must be finite and within its range [lo, hi] (to rounding).
+ * With extreme but valid parameters (1e300, 1e-300) the formulas can
+ * overflow or lose every digit; that is the model beyond what double
+ * precision computes, reported as out of range (22003), never returned.
+ */
 static Datum
-prediction_result(double value, const char *function)
+prediction_result(double value, double lo, double hi, const char *function)
 {
-	if (!isfinite(value))
-		elog(ERROR, "%s: internal error: the prediction is not finite", function);
-	PG_RETURN_FLOAT8(value);
+	if (!isfinite(value) || !(value >= lo - 1e-9 * fabs(lo) - 1e-12 && value <= hi + 1e-9 * fabs(hi) + 1e-12))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s: the prediction cannot be computed for these model parameters, got %g",
+						function, value),
+				 errdetail("The model's parameters are too extreme for the formulas in double precision."),
+				 errhint("Refit the model, or rescale the time unit so that its parameters are nearer 1.")));
+	PG_RETURN_FLOAT8(fmin(fmax(value, lo), hi));
 }
 
 /* The (x, tx) part of Pareto/NBD P(alive), cached. */
@@ -357,7 +368,7 @@ p_alive(FunctionCallInfo fcinfo, const TransactionModel *m)
 	if (!model_params(fcinfo, 0, 0, 4, m->param_names, "crm.p_alive", p))
 		PG_RETURN_NULL();
 	history_args(fcinfo, 1, "crm.p_alive", h);
-	return prediction_result(alive_probability(fcinfo, m, p, h), "crm.p_alive");
+	return prediction_result(alive_probability(fcinfo, m, p, h), 0.0, 1.0, "crm.p_alive");
 }
 
 /* expected_purchases(model, frequency, recency, tenure, horizon): after the history */
@@ -372,7 +383,8 @@ expected_conditional(FunctionCallInfo fcinfo, const TransactionModel *m)
 		PG_RETURN_NULL();
 	history_args(fcinfo, 1, "crm.expected_purchases", h);
 	t = horizon_arg(fcinfo, 4, "crm.expected_purchases");
-	return prediction_result(purchases_conditional(fcinfo, m, p, h, t, 0.0), "crm.expected_purchases");
+	return prediction_result(purchases_conditional(fcinfo, m, p, h, t, 0.0), 0.0, DBL_MAX,
+							 "crm.expected_purchases");
 }
 
 /* expected_purchases(model, horizon): a new customer */
@@ -385,7 +397,7 @@ expected_new(FunctionCallInfo fcinfo, const TransactionModel *m)
 	if (!model_params(fcinfo, 0, 0, 4, m->param_names, "crm.expected_purchases", p))
 		PG_RETURN_NULL();
 	t = horizon_arg(fcinfo, 1, "crm.expected_purchases");
-	return prediction_result(m->expected(p, t), "crm.expected_purchases");
+	return prediction_result(m->expected(p, t), 0.0, DBL_MAX, "crm.expected_purchases");
 }
 
 /* purchase_probability(model, n, horizon): P(X(horizon) = n) for a new customer */
@@ -403,17 +415,21 @@ purchase_probability(FunctionCallInfo fcinfo, const TransactionModel *m)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("crm.purchase_probability: n must be >= 0, got %d", n)));
 	t = horizon_arg(fcinfo, 2, "crm.purchase_probability");
-	return prediction_result(m->pmf(p, n, t), "crm.purchase_probability");
+	return prediction_result(m->pmf(p, n, t), 0.0, 1.0, "crm.purchase_probability");
 }
 
-/* The Gamma-Gamma expected spend, or false when it is undefined (population mean with q <= 1). */
+/*
+ * The Gamma-Gamma expected spend, or false when it is undefined: the
+ * posterior mean is infinite when p x + q <= 1 (NaN from the model).  An
+ * overflow (Infinity) is left for prediction_result to report.
+ */
 static bool
 spend_estimate(const double *gg, double frequency, double monetary_value, double *spend)
 {
 	if (frequency == 0 && !(gg[1] > 1))
 		return false;
 	*spend = clv_gg_expected_spend(gg, frequency, monetary_value);
-	return isfinite(*spend);
+	return !isnan(*spend);
 }
 
 PG_FUNCTION_INFO_V1(crm_gamma_gamma_expected_spend);
@@ -437,7 +453,7 @@ crm_gamma_gamma_expected_spend(PG_FUNCTION_ARGS)
 	crm_clv_check_spend(x, m, function);
 	if (!spend_estimate(gg, x, m, &spend))
 		PG_RETURN_NULL();
-	return prediction_result(spend, function);
+	return prediction_result(spend, 0.0, DBL_MAX, function);
 }
 
 /*
@@ -484,7 +500,7 @@ ltv_estimate(FunctionCallInfo fcinfo, const TransactionModel *m)
 	if (!usable || !spend_estimate(gg, h[0], monetary, &spend))
 		PG_RETURN_NULL();
 	return prediction_result(spend * purchases_conditional(fcinfo, m, p, h, horizon, cache->delta),
-							 function);
+							 0.0, DBL_MAX, function);
 }
 
 #define PREDICTIONS(prefix, model) \

@@ -15,4 +15,12 @@ extern double clv_lse(double u, double v);
 extern double clv_log1pexp(double u);
 extern double clv_incbeta(double a, double b, double x, double y);
 
+/*
+ * A log-space sum whose largest term is this big keeps fewer than 8
+ * significant digits after exp (the terms' rounding, 1e-16 relative, is
+ * absolute in the exponent): for extreme parameters (shape 1e300) the
+ * formulas that cancel such terms return NaN instead, reported as out of range.
+ */
+#define CLV_MAX_CANCELLED_LOG 1e8
+
 #endif							/* CLV_SPECIAL_H */

@@ -37,8 +37,17 @@ static const char *const AGGREGATE = "crm.cohort_retention";
 
 #define COHORT_STATE_MAGIC		0x4352434f	/* "CRCO" */
 #define COHORT_STATE_VERSION	1
-/* more cells than this in one matrix is a mistake (a daily cohort table over decades) */
-#define COHORT_MAX_CELLS		(64 * 1024 * 1024)
+/*
+ * More cells than this in one matrix is a mistake (daily cohorts over more
+ * than 15 years); it also keeps the result (8 bytes a cell for the counts, 8 for
+ * the revenue) well below the 1 GB that one PostgreSQL value can hold.
+ */
+#define COHORT_MAX_CELLS		(16 * 1024 * 1024)
+/*
+ * A table wider than this (274 years of days) comes from a wrong time (a
+ * year 294276); refused before its cells are counted and allocated.
+ */
+#define COHORT_MAX_PERIODS		100000
 
 typedef struct CohortState
 {
@@ -48,24 +57,18 @@ typedef struct CohortState
 	bool		numeric_amounts;	/* the amount argument is numeric, not float8 */
 } CohortState;
 
-/* The kinds of argument the aggregate was declared with. */
+/*
+ * The kinds of argument of an overload.  Each overload has its own entry
+ * point that says so: the call expression is not always there to ask, e.g.
+ * when Citus or a direct function call runs the transition function, and a
+ * bigint read as text is a crash.
+ */
 typedef struct CohortArgs
 {
 	bool		text_ids;
 	bool		with_amounts;
 	bool		numeric_amounts;
 } CohortArgs;
-
-static CohortArgs
-cohort_args(FunctionCallInfo fcinfo)
-{
-	CohortArgs	a;
-
-	a.text_ids = get_fn_expr_argtype(fcinfo->flinfo, 1) != INT8OID;
-	a.with_amounts = PG_NARGS() > 4;
-	a.numeric_amounts = a.with_amounts && get_fn_expr_argtype(fcinfo->flinfo, 4) == NUMERICOID;
-	return a;
-}
 
 static CohortState *
 cohort_state_create(MemoryContext context, PeriodKind kind, bool text_ids, bool with_amounts)
@@ -78,7 +81,12 @@ cohort_state_create(MemoryContext context, PeriodKind kind, bool text_ids, bool 
 	return state;
 }
 
-PG_FUNCTION_INFO_V1(crm_cohort_retention_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_int8_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_int8_float8_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_int8_numeric_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_text_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_text_float8_transfn);
+PG_FUNCTION_INFO_V1(crm_cohort_retention_text_numeric_transfn);
 PG_FUNCTION_INFO_V1(crm_cohort_retention_combine);
 PG_FUNCTION_INFO_V1(crm_cohort_retention_serialize);
 PG_FUNCTION_INFO_V1(crm_cohort_retention_deserialize);
@@ -87,14 +95,14 @@ PG_FUNCTION_INFO_V1(crm_cohort_table);
 
 /*
  * cohort_retention_transfn(internal, customer_id bigint|text, activity_at
- * timestamptz, period text [, amount float8|numeric])
+ * timestamptz, period text [, amount float8|numeric]), of the overload args
  */
-Datum
-crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
+static Datum
+cohort_transfn(FunctionCallInfo fcinfo, CohortArgs args)
 {
 	MemoryContext aggcontext;
 	CohortState *state = PG_ARGISNULL(0) ? NULL : (CohortState *) PG_GETARG_POINTER(0);
-	bool		with_amounts = PG_NARGS() > 4;
+	bool		with_amounts = args.with_amounts;
 	double		amount = 0;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
@@ -103,10 +111,10 @@ crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: period must not be NULL", AGGREGATE)));
+	if (with_amounts != (PG_NARGS() > 4))
+		elog(ERROR, "%s: %d arguments for an overload of %d", AGGREGATE, PG_NARGS(), with_amounts ? 5 : 4);
 	if (state == NULL)
 	{
-		CohortArgs	args = cohort_args(fcinfo);
-
 		state = cohort_state_create(aggcontext,
 									crm_period_kind(text_to_cstring(PG_GETARG_TEXT_PP(3)), AGGREGATE),
 									args.text_ids, args.with_amounts);
@@ -137,6 +145,43 @@ crm_cohort_retention_transfn(PG_FUNCTION_ARGS)
 					 crm_period_index(&state->bucketer, PG_GETARG_TIMESTAMPTZ(2), AGGREGATE),
 					 amount);
 	PG_RETURN_POINTER(state);
+}
+
+/* The overloads, by customer id and amount type. */
+Datum
+crm_cohort_retention_int8_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {false, false, false});
+}
+
+Datum
+crm_cohort_retention_int8_float8_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {false, true, false});
+}
+
+Datum
+crm_cohort_retention_int8_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {false, true, true});
+}
+
+Datum
+crm_cohort_retention_text_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {true, false, false});
+}
+
+Datum
+crm_cohort_retention_text_float8_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {true, true, false});
+}
+
+Datum
+crm_cohort_retention_text_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return cohort_transfn(fcinfo, (CohortArgs) {true, true, true});
 }
 
 /* cohort_retention_combine(internal, internal): merges the second state into the first */
@@ -304,6 +349,12 @@ crm_cohort_retention_final(PG_FUNCTION_ARGS)
 		last = Max(last, (int32) events[n - 1]);
 	}
 	qsort(firsts, ncustomers, sizeof(int32), compare_int32);
+	if ((int64) last - firsts[0] + 1 > COHORT_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: the cohort table would span " INT64_FORMAT " periods, more than %d",
+						AGGREGATE, (int64) last - firsts[0] + 1, COHORT_MAX_PERIODS),
+				 errhint("Check the activity times for dates far in the past or future.")));
 
 	/* the cohorts, their sizes, and where each cohort's cells start */
 	cohorts = palloc(sizeof(int32) * Min(ncustomers, (uint64) (last - firsts[0] + 1)));
@@ -365,7 +416,16 @@ crm_cohort_retention_final(PG_FUNCTION_ARGS)
 	if (revenue)
 	{
 		for (c = 0; c < (uint64) ncells; c++)
-			datums[c] = Float8GetDatum(dd_normalize(revenue[c].hi, revenue[c].lo).hi);
+		{
+			double		cell = dd_normalize(revenue[c].hi, revenue[c].lo).hi;
+
+			/* amounts near 1e308 add up past the double range (and inf - inf is NaN) */
+			if (!isfinite(cell))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("%s: the revenue of a cohort period overflowed", AGGREGATE)));
+			datums[c] = Float8GetDatum(cell);
+		}
 		values[5] = PointerGetDatum(make_array(datums, (int) ncells, FLOAT8OID));
 	}
 	else

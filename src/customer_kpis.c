@@ -59,15 +59,23 @@ kpi_state_create(MemoryContext context, bool text_ids)
 	return state;
 }
 
-PG_FUNCTION_INFO_V1(crm_customer_kpis_transfn);
+PG_FUNCTION_INFO_V1(crm_customer_kpis_int8_float8_transfn);
+PG_FUNCTION_INFO_V1(crm_customer_kpis_int8_numeric_transfn);
+PG_FUNCTION_INFO_V1(crm_customer_kpis_text_float8_transfn);
+PG_FUNCTION_INFO_V1(crm_customer_kpis_text_numeric_transfn);
 PG_FUNCTION_INFO_V1(crm_customer_kpis_combine);
 PG_FUNCTION_INFO_V1(crm_customer_kpis_serialize);
 PG_FUNCTION_INFO_V1(crm_customer_kpis_deserialize);
 PG_FUNCTION_INFO_V1(crm_customer_kpis_final);
 
-/* customer_kpis_transfn(internal, customer_id bigint|text, purchased_at timestamptz, amount float8|numeric) */
-Datum
-crm_customer_kpis_transfn(PG_FUNCTION_ARGS)
+/*
+ * customer_kpis_transfn(internal, customer_id bigint|text, purchased_at
+ * timestamptz, amount float8|numeric).  The argument types come from the
+ * overload's entry point, not from the call expression, which is missing
+ * when Citus or a direct function call runs the transition function.
+ */
+static Datum
+kpi_transfn(FunctionCallInfo fcinfo, bool text_ids, bool numeric_amounts)
 {
 	MemoryContext aggcontext;
 	KpiState   *state = PG_ARGISNULL(0) ? NULL : (KpiState *) PG_GETARG_POINTER(0);
@@ -78,8 +86,8 @@ crm_customer_kpis_transfn(PG_FUNCTION_ARGS)
 		elog(ERROR, "%s called in non-aggregate context", "customer_kpis_transfn");
 	if (state == NULL)
 	{
-		state = kpi_state_create(aggcontext, get_fn_expr_argtype(fcinfo->flinfo, 1) != INT8OID);
-		state->numeric_amounts = get_fn_expr_argtype(fcinfo->flinfo, 3) == NUMERICOID;
+		state = kpi_state_create(aggcontext, text_ids);
+		state->numeric_amounts = numeric_amounts;
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
@@ -98,6 +106,31 @@ crm_customer_kpis_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s: the revenue overflowed", AGGREGATE)));
 	PG_RETURN_POINTER(state);
+}
+
+/* The overloads, by customer id and amount type. */
+Datum
+crm_customer_kpis_int8_float8_transfn(PG_FUNCTION_ARGS)
+{
+	return kpi_transfn(fcinfo, false, false);
+}
+
+Datum
+crm_customer_kpis_int8_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return kpi_transfn(fcinfo, false, true);
+}
+
+Datum
+crm_customer_kpis_text_float8_transfn(PG_FUNCTION_ARGS)
+{
+	return kpi_transfn(fcinfo, true, false);
+}
+
+Datum
+crm_customer_kpis_text_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return kpi_transfn(fcinfo, true, true);
 }
 
 /* customer_kpis_combine(internal, internal) */

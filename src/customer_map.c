@@ -311,7 +311,8 @@ set_add(CustomerMap *map, CustomerMapEntry *entry, bool found, int64 period)
 		if (new_end - new_base > SET_MAX_SPAN)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a customer's activity spans more than " INT64_FORMAT " periods", SET_MAX_SPAN)));
+					 errmsg("crm.cohort_retention: a customer's activity spans more than " INT64_FORMAT " periods", SET_MAX_SPAN),
+					 errhint("Use a longer period (week or month instead of day).")));
 		new_n = (uint32) ((new_end - new_base) / SET_WORD_BITS);
 		new_words = MemoryContextAllocZero(map->context, sizeof(uint64) * new_n);
 		memcpy(new_words + (old_base - new_base) / SET_WORD_BITS, set_words(entry), sizeof(uint64) * old_n);

@@ -18,6 +18,18 @@
  *              median and on the log tail elsewhere
  *   chi-square regularized upper incomplete gamma Q(df/2, x/2): series or
  *              continued fraction, with a Stirling-based front factor
+ *
+ * Large df.  The continued fractions and series need about sqrt(df) terms
+ * where the mass is, and their arguments lose digits (x = 1/(1 + t^2/df) is
+ * 1 to within t^2/df), so past a threshold each distribution switches to an
+ * asymptotic form whose error is far below double precision there:
+ *   t, df >= 1e7          Cornish-Fisher expansion of the quantile in 1/df
+ *                         (A&S 26.7.5, four terms: the next is ~(z^2/df)^5
+ *                         relative, < 1e-18 for |z| <= 40); the cdf by
+ *                         inverting it, P(T <= t) = Phi(z(t))
+ *   chi-square, df >= 2e9 Temme's uniform expansion of Q(a, x) (DLMF 8.12.iii),
+ *                         two correction terms, the next ~1/a^2 of them
+ * so the time of every call is bounded whatever the arguments.
  */
 #include "distributions.h"
 
@@ -34,6 +46,8 @@ typedef long double real;
 #define TINY_L		1e-300L
 #define EPS_L		LDBL_EPSILON
 #define MAX_CF_ITERATIONS 20000000
+#define T_ASYMPTOTIC_DF	1e7L	/* t: Cornish-Fisher from here on */
+#define GAMMA_ASYMPTOTIC_A 1e9L /* chi-square: Temme from a = df/2 = 1e9 on */
 
 /* ---------------------------------------------------------------------- */
 /* Normal distribution                                                     */
@@ -209,6 +223,65 @@ beta_continued_fraction(real a, real b, real x)
 }
 
 /*
+ * Cornish-Fisher: the t quantile of the normal quantile z for large df,
+ * t = z + g1/df + g2/df^2 + g3/df^3 + g4/df^4 (A&S 26.7.5).
+ */
+static real
+cornish_fisher_t(real z, real df)
+{
+	real		z2 = z * z;
+	real		g1 = (z2 + 1) * z / 4;
+	real		g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
+	real		g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
+	real		g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
+
+	return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df;
+}
+
+/* d t / d z of cornish_fisher_t */
+static real
+cornish_fisher_t_slope(real z, real df)
+{
+	real		z2 = z * z;
+	real		d1 = (3 * z2 + 1) / 4;
+	real		d2 = ((25 * z2 + 48) * z2 + 3) / 96;
+	real		d3 = (((21 * z2 + 95) * z2 + 51) * z2 - 15) / 384;
+	real		d4 = ((((711 * z2 + 5432) * z2 + 7410) * z2 - 5760) * z2 - 945) / 92160;
+
+	return 1 + (d1 + (d2 + (d3 + d4 / df) / df) / df) / df;
+}
+
+/*
+ * Tail and centre of T for df >= T_ASYMPTOTIC_DF, t > 0 finite: the z with
+ * cornish_fisher_t(z) = t by Newton (z = t to within t^3/df to start with),
+ * then the normal's.  Where the tail is below the double range (the t^2/df
+ * at which the expansion would not hold) it is 0.
+ */
+static void
+t_tail_and_centre_large_df(real t, real df, real *tail, real *centre)
+{
+	real		z = t;
+	int			i;
+
+	if ((df + 1) / 2 * log1pl(t * t / df) > 800)
+	{
+		*tail = 0;
+		*centre = 1;
+		return;
+	}
+	for (i = 0; i < 8; i++)
+	{
+		real		step = (cornish_fisher_t(z, df) - t) / cornish_fisher_t_slope(z, df);
+
+		z -= step;
+		if (fabsl(step) <= EPS_L * z)
+			break;
+	}
+	*tail = 2 * normal_sf_l(z);
+	*centre = erfl(z * SQRT1_2_L);
+}
+
+/*
  * For T with df degrees of freedom and t >= 0, with u = t^2/df:
  *   *tail   = P(|T| > t)     = I_x(df/2, 1/2),  x = 1/(1+u)
  *   *centre = P(|T| < t)     = I_y(1/2, df/2),  y = u/(1+u)
@@ -234,6 +307,11 @@ t_tail_and_centre(real t, real df, real *tail, real *centre)
 	{
 		*tail = 0;
 		*centre = 1;
+		return;
+	}
+	if (df >= T_ASYMPTOTIC_DF)
+	{
+		t_tail_and_centre_large_df(t, df, tail, centre);
 		return;
 	}
 	if (df == 1)
@@ -320,14 +398,7 @@ t_upper_quantile(real q, real df)
 	if (df >= 3 && q >= 1e-6L)
 	{
 		/* Cornish-Fisher expansion (Abramowitz & Stegun 26.7.5) */
-		real		z = -normal_quantile_as241(q);
-		real		z2 = z * z;
-		real		g1 = (z2 + 1) * z / 4;
-		real		g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
-		real		g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
-		real		g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
-
-		t = z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df;
+		t = cornish_fisher_t(-normal_quantile_as241(q), df);
 	}
 	else
 	{
@@ -421,6 +492,8 @@ crm_student_t_quantile(double p, double df)
 	}
 	else if (df == 2)
 		t = (1 - 2 * q) / sqrtl(2 * q * (1 - q));
+	else if (df >= T_ASYMPTOTIC_DF)
+		t = cornish_fisher_t(-(real) crm_normal_quantile((double) q), df);
 	else if (q >= 0.25L)
 		t = t_centre_quantile(0.5L - q, df);
 	else
@@ -492,13 +565,85 @@ log_gamma_front(real a, real x)
 	return -a * y_minus_log1p((x - a) / a) + 0.5L * logl(a) - LN_SQRT_2PI_L - stirling_error(a);
 }
 
+/*
+ * 2 (mu - log1p(mu)) - mu^2, without the cancellation of its terms for
+ * small mu (it is -2 mu^3 / 3 + mu^4 / 2 - ...).
+ */
+static real
+eta2_minus_mu2(real mu)
+{
+	if (fabsl(mu) < 0.1L)
+	{
+		real		sum = 0,
+					power = mu * mu;
+		int			k;
+
+		for (k = 3; k < 60; k++)
+		{
+			real		term;
+
+			power *= -mu;
+			term = 2 * power / k;
+			sum += term;
+			if (fabsl(term) <= EPS_L * fabsl(sum))
+				break;
+		}
+		return sum;
+	}
+	return 2 * y_minus_log1p(mu) - mu * mu;
+}
+
+/*
+ * Q(a, x) for large a by Temme's uniform expansion (DLMF 8.12.iii):
+ * Q = erfc(eta sqrt(a/2)) / 2 + e^(-a eta^2 / 2) / sqrt(2 pi a) (c0 + c1 / a),
+ * lambda = x / a = 1 + mu, eta^2 / 2 = mu - log1p(mu), sign(eta) = sign(mu),
+ * c0 = 1/mu - 1/eta, c1 = 1/eta^3 - 1/mu^3 - 1/mu^2 - 1/(12 mu).
+ * c0 is computed as (eta^2 - mu^2) / ((eta + mu) mu eta), which does not
+ * cancel; c1 / a only needs a few digits and near mu = 0 is its limit.
+ */
+static real
+gamma_q_temme(real a, real x)
+{
+	real		mu = (x - a) / a;
+	real		half_eta2;
+	real		eta;
+	real		c0,
+				c1;
+
+	/* beyond a eta^2 / 2 = 800 either tail is below the double range */
+	if (fabsl(mu) > 0.5L)
+		return mu < 0 ? 1 : 0;
+	half_eta2 = y_minus_log1p(mu);
+	if (a * half_eta2 > 800)
+		return mu < 0 ? 1 : 0;
+	eta = copysignl(sqrtl(2 * half_eta2), mu);
+	if (mu == 0)
+	{
+		c0 = -1.0L / 3;
+		c1 = -1.0L / 540;
+	}
+	else
+	{
+		c0 = eta2_minus_mu2(mu) / ((eta + mu) * mu * eta);
+		if (fabsl(mu) < 1e-3L)
+			c1 = -1.0L / 540;
+		else
+			c1 = 1 / (eta * eta * eta) - 1 / (mu * mu * mu) - 1 / (mu * mu) - 1 / (12 * mu);
+	}
+	return 0.5L * erfcl(eta * sqrtl(a / 2))
+		+ expl(-a * half_eta2) / sqrtl(2 * PI_L * a) * (c0 + c1 / a);
+}
+
 /* Regularized upper incomplete gamma Q(a, x), a > 0, x > 0 finite. */
 static real
 gamma_q(real a, real x)
 {
-	real		front = expl(log_gamma_front(a, x));
+	real		front;
 	int			i;
 
+	if (a >= GAMMA_ASYMPTOTIC_A)
+		return gamma_q_temme(a, x);
+	front = expl(log_gamma_front(a, x));
 	if (x < a + 1)
 	{
 		/* P(a, x) = front / a * sum x^n / ((a+1)...(a+n)); Q = 1 - P >= ~0.4 here */

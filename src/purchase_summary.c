@@ -251,7 +251,10 @@ summary_set_window(SummaryState *state, SummaryShared *shared, TimestampTz end, 
 						AGGREGATE)));
 }
 
-PG_FUNCTION_INFO_V1(crm_purchase_summary_transfn);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_float8_transfn);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_float8_unit_transfn);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_numeric_transfn);
+PG_FUNCTION_INFO_V1(crm_purchase_summary_numeric_unit_transfn);
 PG_FUNCTION_INFO_V1(crm_purchase_summary_combine);
 PG_FUNCTION_INFO_V1(crm_purchase_summary_serialize);
 PG_FUNCTION_INFO_V1(crm_purchase_summary_deserialize);
@@ -259,10 +262,13 @@ PG_FUNCTION_INFO_V1(crm_purchase_summary_final);
 
 /*
  * purchase_summary_transfn(internal, purchased_at timestamptz, amount float8|numeric,
- *                          observation_end timestamptz [, time_unit interval])
+ *                          observation_end timestamptz [, time_unit interval]).
+ * The amount type and the arity come from the overload's entry point, not
+ * from the call expression, which is missing when Citus or a direct
+ * function call runs the transition function.
  */
-Datum
-crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
+static Datum
+summary_transfn(FunctionCallInfo fcinfo, bool numeric_amounts, bool with_unit)
 {
 	MemoryContext aggcontext;
 	SummaryState *state = PG_ARGISNULL(0) ? NULL : (SummaryState *) PG_GETARG_POINTER(0);
@@ -273,16 +279,17 @@ crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "%s called in non-aggregate context", "purchase_summary_transfn");
+	if (with_unit != (PG_NARGS() > 4))
+		elog(ERROR, "%s: %d arguments for an overload of %d", AGGREGATE, PG_NARGS(), with_unit ? 5 : 4);
 	if (state == NULL)
 	{
 		state = summary_state_create(aggcontext);
-		state->numeric_amounts = get_fn_expr_argtype(fcinfo->flinfo, 2) == NUMERICOID;
+		state->numeric_amounts = numeric_amounts;
 	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
-		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || (with_unit && PG_ARGISNULL(4)))
 		PG_RETURN_POINTER(state);
 
-	if (PG_NARGS() > 4)
+	if (with_unit)
 	{
 		/* converted once per query: the same interval arrives on every row */
 		Interval   *unit = PG_GETARG_INTERVAL_P(4);
@@ -311,6 +318,31 @@ crm_purchase_summary_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s: the revenue overflowed", AGGREGATE)));
 	PG_RETURN_POINTER(state);
+}
+
+/* The overloads, by amount type and with or without a time unit. */
+Datum
+crm_purchase_summary_float8_transfn(PG_FUNCTION_ARGS)
+{
+	return summary_transfn(fcinfo, false, false);
+}
+
+Datum
+crm_purchase_summary_float8_unit_transfn(PG_FUNCTION_ARGS)
+{
+	return summary_transfn(fcinfo, false, true);
+}
+
+Datum
+crm_purchase_summary_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return summary_transfn(fcinfo, true, false);
+}
+
+Datum
+crm_purchase_summary_numeric_unit_transfn(PG_FUNCTION_ARGS)
+{
+	return summary_transfn(fcinfo, true, true);
 }
 
 /* purchase_summary_combine(internal, internal) */

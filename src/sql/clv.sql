@@ -45,13 +45,13 @@ COMMENT ON TYPE @extschema@.gamma_gamma_model IS
 -- aggregate spills to disk long before work_mem is used.
 
 CREATE FUNCTION @extschema@.purchase_summary_transfn(internal, timestamptz, float8, timestamptz)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_float8_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.purchase_summary_transfn(internal, timestamptz, float8, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_float8_unit_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.purchase_summary_transfn(internal, timestamptz, numeric, timestamptz)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_numeric_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.purchase_summary_transfn(internal, timestamptz, numeric, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_numeric_unit_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.purchase_summary_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_summary_combine' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.purchase_summary_serialize(internal)

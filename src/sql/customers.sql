@@ -25,17 +25,17 @@ CREATE TYPE @extschema@.customer_kpis_result AS (
 -- cohort_retention ----------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.cohort_retention_transfn(internal, bigint, timestamptz, text)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_int8_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_retention_transfn(internal, bigint, timestamptz, text, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_int8_float8_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_retention_transfn(internal, bigint, timestamptz, text, numeric)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_int8_numeric_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_retention_transfn(internal, text, timestamptz, text)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_text_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_retention_transfn(internal, text, timestamptz, text, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_text_float8_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_retention_transfn(internal, text, timestamptz, text, numeric)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_transfn' LANGUAGE C STABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_text_numeric_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_retention_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'crm_cohort_retention_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_retention_serialize(internal)
@@ -105,13 +105,13 @@ COMMENT ON FUNCTION @extschema@.cohort_table(@extschema@.cohort_matrix) IS
 -- customer_kpis ---------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.customer_kpis_transfn(internal, bigint, timestamptz, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_int8_float8_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.customer_kpis_transfn(internal, bigint, timestamptz, numeric)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_int8_numeric_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.customer_kpis_transfn(internal, text, timestamptz, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_text_float8_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.customer_kpis_transfn(internal, text, timestamptz, numeric)
-RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_text_numeric_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.customer_kpis_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'crm_customer_kpis_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.customer_kpis_serialize(internal)

@@ -191,6 +191,18 @@ for df in [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 17.5, 50.0, 100.0, 1000.0, 1e4, 1e5, 1
         x = solve_increasing(lambda v: mp.log(target) - mp.log(chi2_sf(v, df)), mp.mpf(df) / 4, hi)
         add("chi2_sf", float(x), df, chi2_sf(float(x), df))
 
+# Large df, where the code switches to asymptotic forms (t from df = 1e7, chi-square from
+# df = 2e9): both sides of each switch and far beyond it, body and tails.
+for df in [9.9e6, 1e7, 1e8, 1e10, 1e12, 1e15, 1e20]:
+    for x in [-38.0, -30.0, -10.0, -2.0, -1e-8, 0.5, 1.96, 8.0]:
+        add("student_t_cdf", x, df, t_lower(x, df), 1e-12)
+    for p in [1e-300, 1e-100, 1e-10, 0.01, 0.3, 0.5 + 1e-10, 0.975, 1 - 1e-10]:
+        add("student_t_quantile", p, df, t_quantile(p, df), 1e-12)
+for df in [1.9e9, 2e9, 1e10, 1e12, 1e14]:
+    sd = (2 * df) ** 0.5
+    for k in [-30, -3, -0.5, 0, 1e-6, 0.5, 3, 10, 30, 37]:
+        add("chi2_sf", df + k * sd, df, chi2_sf(df + k * sd, df), 1e-12)
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "distribution_refs.csv")
 with open(out, "w", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
