@@ -40,21 +40,6 @@ CREATE TABLE fuzz.outcomes (
 );
 CREATE TABLE fuzz.missing_types (type regtype PRIMARY KEY);
 
--- Calls that crash the server today, in files another change is fixing (issue
--- 14: C functions of the automation part that read NULL arguments): those of
--- the function with that argument NULL.  They are not run, and are listed in
--- the output; delete each row here (and from the expected output) when its
--- fix lands, so that the calls are fuzzed again.
-CREATE TABLE fuzz.known_crashes (signature text, null_argument int, PRIMARY KEY (signature, null_argument));
-INSERT INTO fuzz.known_crashes VALUES
-	('crm._validate_job_query(text,text,text)', 1),
-	('crm._validate_job_query(text,text,text)', 2),
-	('crm._validate_job_query(text,text,text)', 3),
-	('crm.create_campaign(text,text,text,interval,text,interval,double precision,text,time without time zone,time without time zone,interval,interval,integer,text,bigint)', 2),
-	('crm.create_campaign(text,text,text,interval,text,interval,double precision,text,time without time zone,time without time zone,interval,interval,integer,text,bigint)', 14),
-	('crm.create_segment(text,text,interval,text)', 2),
-	('crm.create_segment(text,text,interval,text)', 4);
-
 -- values_of(type, argument name, argument default): SQL expressions of the
 -- type: a valid value (base), three more valid values for the rows of an
 -- aggregate (alts) and the edge values (edges, NULL not included).
@@ -369,11 +354,6 @@ DECLARE
 	msg text;
 BEGIN
 	SELECT * INTO c FROM fuzz.plan WHERE id = call_id;
-	IF EXISTS (SELECT FROM fuzz.known_crashes k
-	           WHERE k.signature = c.signature AND c.args[k.null_argument] LIKE 'NULL::%') THEN
-		INSERT INTO fuzz.outcomes VALUES (call_id, 'SKIP', 'crashes the server: fuzz.known_crashes', false);
-		RETURN;
-	END IF;
 	BEGIN
 		IF c.category = 'procedure' THEN
 			EXECUTE c.call;
@@ -439,12 +419,6 @@ WHERE p.pronamespace = 'crm'::regnamespace
   AND NOT 'internal'::regtype = ANY (p.proargtypes::regtype[] || p.prorettype::regtype)
   AND p.oid::regprocedure::text NOT IN (SELECT signature FROM fuzz.plan)
 ORDER BY 1;
-
--- the calls known to crash, not run (each entry must still match a function)
-SELECT k.signature, k.null_argument, count(o.id) AS calls_not_run
-FROM fuzz.known_crashes k LEFT JOIN fuzz.plan p ON p.signature = k.signature AND p.args[k.null_argument] LIKE 'NULL::%'
-     LEFT JOIN fuzz.outcomes o ON o.id = p.id AND o.sqlstate = 'SKIP'
-GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- the offenders (expected: none): an internal error, a timeout or a NaN
 SELECT p.signature, o.sqlstate, CASE WHEN o.has_nan THEN 'returned NaN' ELSE o.message END AS problem,
