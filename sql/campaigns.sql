@@ -288,6 +288,20 @@ SELECT crm.drop_campaign(name) FROM crm.campaigns WHERE name IN ('consent_promo'
 SELECT count(*) AS lifted FROM (SELECT crm.unsuppress(customer_id, channel) FROM crm.suppressions) u;
 DELETE FROM crm.sources WHERE kind = 'customers';
 
+-- an audience far larger than work_mem: its rows are spooled to disk and loaded in batches
+SET work_mem = '64kB';
+CREATE TABLE shop.many AS SELECT i AS customer_id, jsonb_build_object('n', i, 'pad', repeat('x', 200)) AS payload
+FROM generate_series(1, 30000) i;
+SELECT crm.create_campaign('many', 'SELECT customer_id, payload FROM shop.many', 'push', holdout_percent => 0) > 0;
+SELECT * FROM crm.run_campaign('many');
+SELECT count(*) AS messages, count(DISTINCT customer_id) AS customers,
+       bool_and((payload ->> 'n') = customer_id) AS payloads_match
+FROM crm.outbox WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE name = 'many');
+SELECT crm.create_segment('many', 'SELECT customer_id FROM shop.many WHERE customer_id % 3 = 0') > 0;
+SELECT * FROM crm.refresh_segment('many');
+RESET work_mem;
+SELECT crm.drop_campaign('many'), crm.drop_segment('many');
+
 -- everything is dumped with the extension
 SELECT array_agg(c::regclass::text ORDER BY c::regclass::text) AS dumped
 FROM pg_extension, unnest(extconfig) c WHERE extname = 'crm_marketing';

@@ -80,9 +80,8 @@ typedef struct RunShape
  * The statement of step 3, written for the campaign's settings so that a
  * campaign without a frequency cap or quiet hours does not pay for them.
  * It runs under the pinned search_path (crm_pin_search_path).  %1$s is the
- * extension's schema.  $1 campaign id, $2 .. $5 and $7 the audience's
- * columns as arrays (customer id, event key, payload, time zone, consent),
- * $6 the run's start (the entry key of cooldown campaigns).
+ * extension's schema, pg_temp.%6$s the audience's rows (crm_job_collect).
+ * $1 campaign id, $2 the run's start (the entry key of cooldown campaigns).
  *
  *  audience   one row per (customer, entry key): of duplicate rows, one
  *             whose consent is withheld wins, then the smallest event key,
@@ -105,11 +104,11 @@ typedef struct RunShape
  * that name one.
  */
 static char *
-run_statement(const char *schema, const RunShape *shape)
+run_statement(const char *schema, const RunShape *shape, const char *rows)
 {
 	StringInfoData sql;
 	const char *entry_key = strcmp(shape->reentry, "once") == 0 ? "''::text"
-		: strcmp(shape->reentry, "per_event_key") == 0 ? "coalesce(a.event_key, '')" : "$6";
+		: strcmp(shape->reentry, "per_event_key") == 0 ? "coalesce(a.event_key, '')" : "$2";
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql,
@@ -120,8 +119,7 @@ run_statement(const char *schema, const RunShape *shape)
 					 " audience AS ("
 					 "  SELECT DISTINCT ON (a.customer_id, entry_key) a.customer_id, a.event_key, a.payload, a.time_zone,"
 					 "         a.consent, %2$s COLLATE \"C\" AS entry_key"
-					 "  FROM unnest($2::text[] COLLATE \"C\", $3::text[] COLLATE \"C\", $4::jsonb[], $5::text[], $7::boolean[])"
-					 "       AS a(customer_id, event_key, payload, time_zone, consent)"
+					 "  FROM pg_temp.%6$s a"
 					 "  ORDER BY a.customer_id, entry_key, a.consent IS FALSE DESC, a.event_key, a.payload::text, a.time_zone),"
 					 " fresh AS ("
 					 "  SELECT a.* FROM audience a, p"
@@ -157,7 +155,7 @@ run_statement(const char *schema, const RunShape *shape)
 					 psprintf("WHEN f.time_zone IS NOT NULL AND NOT %s.is_valid_time_zone(f.time_zone) THEN 'invalid_time_zone'", schema)
 					 : "",
 					 shape->quiet_hours ? psprintf("%s.quiet_hours_release(now(), c.time_zone, p.quiet_start, p.quiet_end)", schema)
-					 : "now()");
+					 : "now()", rows);
 	if (shape->frequency_cap)
 		appendStringInfo(&sql,
 						 " ranked AS ("
@@ -287,7 +285,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 			   *cap;
 	bool		due;
 	RunShape	shape;
-	JobRows		rows;
+	const char *rows = crm_job_rows_table();
 	CustomerSource *customers;
 
 	/* 1. the campaign, locked */
@@ -348,30 +346,24 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		crm_job_execute("SELECT pg_catalog.pg_advisory_xact_lock(1129466112, pg_catalog.hashtext($1))",
 						1, &t, &v, NULL, SPI_OK_SELECT);
 	}
-	crm_job_collect(audience, owner, search_path, true, customers,
-					caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, &rows, what);
-	result->audience = rows.count;
+	result->audience = crm_job_collect(audience, owner, search_path, true, customers,
+									   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, rows, what);
 
 	/*
-	 * 3. entries and messages; the planner's estimate of the arrays is blind,
-	 * so JIT (slower than the statement) is off and sorts get room.
+	 * 3. entries and messages; JIT (slower than the statement) is off and
+	 * sorts get room (they spill to disk past it).
 	 */
 	{
-		Oid			t[7] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID, TEXTARRAYOID, TEXTOID, BOOLARRAYOID};
-		Datum		v[7];
+		Oid			t[2] = {INT8OID, TEXTOID};
+		Datum		v[2];
 		int			nestlevel = NewGUCNestLevel();
 
 		(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		(void) set_config_option("work_mem", "65536", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 		v[0] = Int64GetDatum(campaign_id);
-		v[1] = rows.customer_ids;
-		v[2] = rows.event_keys;
-		v[3] = rows.payloads;
-		v[4] = rows.time_zones;
-		v[5] = CStringGetTextDatum(timestamptz_to_str(started));
-		v[6] = rows.consents;
-		crm_job_execute(run_statement(schema, &shape), 7, t, v, NULL, SPI_OK_SELECT);
+		v[1] = CStringGetTextDatum(timestamptz_to_str(started));
+		crm_job_execute(run_statement(schema, &shape, rows), 2, t, v, NULL, SPI_OK_SELECT);
 		result->entries = count_column(1);
 		result->control = count_column(2);
 		result->messages = count_column(3);

@@ -11,10 +11,12 @@
  */
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "parser/parser.h"
@@ -24,9 +26,12 @@
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
+#include "utils/memutils.h"
 #include "utils/timeout.h"
+#include "utils/tuplestore.h"
 
 #include "job_exec.h"
+#include "jobs.h"
 #include "session_locks.h"
 
 #define FETCH_ROWS	10000
@@ -136,12 +141,17 @@ collect_statement(const char *query, bool with_extras, int event_key, int payloa
 	return sql.data;
 }
 
-static void
+/*
+ * Runs query as owner, read-only, and appends its rows to `spool`.  The
+ * spool spills to temporary files past work_mem; files it creates belong to
+ * `spool_owner` (the outer transaction's resource owner), so that they
+ * outlive the subtransaction the query runs in.
+ */
+static int64
 collect_as_owner(const char *query, Oid owner, const char *search_path, bool with_extras,
-				 const CustomerSource *customers, int statement_timeout_ms, MemoryContext result_context,
-				 ArrayBuildState **columns, int64 *count)
+				 const CustomerSource *customers, int statement_timeout_ms, Tuplestorestate *spool,
+				 ResourceOwner spool_owner)
 {
-	static const Oid column_types[5] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, BOOLOID};
 	Oid			save_userid;
 	int			save_sec_context;
 	int			event_key = 0,
@@ -150,6 +160,7 @@ collect_as_owner(const char *query, Oid owner, const char *search_path, bool wit
 	Oid			customer_type;
 	SPIPlanPtr	plan;
 	Portal		portal;
+	int64		count = 0;
 
 	/* the subtransaction's abort restores the user and the settings on error */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
@@ -176,58 +187,109 @@ collect_as_owner(const char *query, Oid owner, const char *search_path, bool wit
 	for (;;)
 	{
 		uint64		i;
-		int			c;
+		ResourceOwner save_owner;
 
 		SPI_cursor_fetch(portal, true, FETCH_ROWS);
 		if (SPI_processed == 0)
 			break;
+		save_owner = CurrentResourceOwner;
+		CurrentResourceOwner = spool_owner;
 		for (i = 0; i < SPI_processed; i++)
-		{
-			for (c = 0; c < 5; c++)
-			{
-				bool		isnull;
-				Datum		value = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1, &isnull);
-
-				accumArrayResult(columns[c], value, isnull, column_types[c], result_context);
-			}
-			(*count)++;
-		}
+			tuplestore_puttuple(spool, SPI_tuptable->vals[i]);
+		CurrentResourceOwner = save_owner;
+		count += SPI_processed;
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
 	if (statement_timeout_ms > 0)
 		disable_timeout(STATEMENT_TIMEOUT, false);
+	return count;
 }
 
-void
+/*
+ * Copies the spool into the temporary table, FETCH_ROWS rows a statement,
+ * so memory stays bounded whatever the audience's size.
+ */
+static void
+load_table(Tuplestorestate *spool, TupleDesc desc, const char *table)
+{
+	static const Oid column_types[JOB_COLUMNS] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, BOOLOID};
+	Oid			array_types[JOB_COLUMNS] = {TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID, TEXTARRAYOID, BOOLARRAYOID};
+	MemoryContext chunk_context = AllocSetContextCreate(CurrentMemoryContext, "crm_marketing audience chunk",
+														 ALLOCSET_DEFAULT_SIZES);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	char	   *insert = psprintf("INSERT INTO pg_temp.%s SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5))", table);
+	SPIPlanPtr	plan = SPI_prepare(insert, JOB_COLUMNS, array_types);
+	bool		more = true;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	while (more)
+	{
+		MemoryContext old = MemoryContextSwitchTo(chunk_context);
+		ArrayBuildState *columns[JOB_COLUMNS];
+		Datum		values[JOB_COLUMNS];
+		int			c,
+					n = 0;
+
+		for (c = 0; c < JOB_COLUMNS; c++)
+			columns[c] = initArrayResult(column_types[c], chunk_context, false);
+		while (n < FETCH_ROWS && (more = tuplestore_gettupleslot(spool, true, false, slot)))
+		{
+			for (c = 0; c < JOB_COLUMNS; c++)
+			{
+				bool		isnull;
+				Datum		value = slot_getattr(slot, c + 1, &isnull);
+
+				accumArrayResult(columns[c], value, isnull, column_types[c], chunk_context);
+			}
+			n++;
+		}
+		for (c = 0; c < JOB_COLUMNS; c++)
+			values[c] = makeArrayResult(columns[c], chunk_context);
+		MemoryContextSwitchTo(old);
+		if (n > 0 && SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "crm_marketing: could not load the audience");
+		/* a tuple read back from disk was allocated in chunk_context: let go of it first */
+		ExecClearTuple(slot);
+		MemoryContextReset(chunk_context);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	MemoryContextDelete(chunk_context);
+}
+
+const char *
+crm_job_rows_table(void)
+{
+	static uint32 calls = 0;
+
+	return psprintf("crm_job_rows_%u", ++calls);
+}
+
+int64
 crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
-				const CustomerSource *customers, int statement_timeout_ms, JobRows *rows, const char *what)
+				const CustomerSource *customers, int statement_timeout_ms, const char *table, const char *what)
 {
 	MemoryContext result_context = CurrentMemoryContext;
 	ResourceOwner outer_owner = CurrentResourceOwner;
-	ArrayBuildState *columns[5];
 	List	   *locks_before = crm_advisory_locks_held();
+	Tuplestorestate *spool = tuplestore_begin_heap(false, false, work_mem);
+	TupleDesc	desc;
+	int64		count = 0;
 	int			leaked;
-
-	columns[0] = initArrayResult(TEXTOID, result_context, false);
-	columns[1] = initArrayResult(TEXTOID, result_context, false);
-	columns[2] = initArrayResult(JSONBOID, result_context, false);
-	columns[3] = initArrayResult(TEXTOID, result_context, false);
-	columns[4] = initArrayResult(BOOLOID, result_context, false);
-	rows->count = 0;
 
 	/*
 	 * The query runs in a subtransaction that is always rolled back: what it
 	 * did to the session (settings changed with set_config, notifications,
 	 * large objects, transaction-level locks, open cursors) is undone; the
-	 * rows are kept in result_context, outside it.
+	 * rows are kept in the spool, outside it.
 	 */
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(result_context);
 	PG_TRY();
 	{
-		collect_as_owner(query, owner, search_path, with_extras, customers, statement_timeout_ms,
-						 result_context, columns, &rows->count);
+		count = collect_as_owner(query, owner, search_path, with_extras, customers, statement_timeout_ms,
+								 spool, outer_owner);
 	}
 	PG_CATCH();
 	{
@@ -252,11 +314,21 @@ crm_job_collect(const char *query, Oid owner, const char *search_path, bool with
 				 errmsg("the query of %s left %d session-level advisory lock(s); they were released", what, leaked),
 				 errhint("A job's query must not call pg_advisory_lock; use pg_advisory_xact_lock.")));
 
-	rows->customer_ids = makeArrayResult(columns[0], result_context);
-	rows->event_keys = makeArrayResult(columns[1], result_context);
-	rows->payloads = makeArrayResult(columns[2], result_context);
-	rows->time_zones = makeArrayResult(columns[3], result_context);
-	rows->consents = makeArrayResult(columns[4], result_context);
+	/* the rows, into a temporary table that the transaction's end drops */
+	crm_job_execute(psprintf("CREATE TEMPORARY TABLE %s (customer_id text COLLATE \"C\", event_key text COLLATE \"C\","
+							 " payload jsonb, time_zone text, consent boolean) ON COMMIT DROP", table),
+					0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	desc = CreateTemplateTupleDesc(JOB_COLUMNS);
+	TupleDescInitEntry(desc, 1, "customer_id", TEXTOID, -1, 0);
+	TupleDescInitEntry(desc, 2, "event_key", TEXTOID, -1, 0);
+	TupleDescInitEntry(desc, 3, "payload", JSONBOID, -1, 0);
+	TupleDescInitEntry(desc, 4, "time_zone", TEXTOID, -1, 0);
+	TupleDescInitEntry(desc, 5, "consent", BOOLOID, -1, 0);
+	load_table(spool, desc, table);
+	tuplestore_end(spool);
+	/* the planner's estimates of what follows come from this */
+	crm_job_execute(psprintf("ANALYZE pg_temp.%s", table), 0, NULL, NULL, NULL, SPI_OK_UTILITY);
+	return count;
 }
 
 PG_FUNCTION_INFO_V1(crm_invoker);

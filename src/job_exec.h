@@ -11,16 +11,8 @@
 
 #include "utils/array.h"
 
-/* The columns a job query returns, as SQL arrays (one element per row). */
-typedef struct JobRows
-{
-	int64		count;
-	Datum		customer_ids;	/* text[] */
-	Datum		event_keys;		/* text[] (all NULL if the query has no event_key) */
-	Datum		payloads;		/* jsonb[] */
-	Datum		time_zones;		/* text[] */
-	Datum		consents;		/* boolean[]: marketing consent, all NULL without a consent column */
-} JobRows;
+/* The columns of a job's rows: customer_id, event_key, payload, time_zone, consent. */
+#define JOB_COLUMNS 5
 
 /*
  * The customers source (crm.register_source('customers', ...)): a campaign's
@@ -62,14 +54,22 @@ extern int	crm_pin_search_path(void);
  * Runs query as owner, with the search_path recorded when the job was
  * created, in a subtransaction that is rolled back (the session is left as
  * it was found; session-level advisory locks it took are released, with a
- * WARNING naming `what`), and collects customer_id (required) and, when the
- * query returns them, event_key, payload and time_zone, cast to text, text,
- * jsonb, text, and with a customers source each customer's consent.  Rows with a NULL customer_id are dropped.  With
- * statement_timeout_ms > 0 the query is cancelled after that long.  Must be
- * called inside SPI_connect/SPI_finish.
+ * WARNING naming `what`), and writes its rows to a new temporary table
+ * pg_temp.<table> (dropped at commit) with the columns customer_id,
+ * event_key, payload, time_zone (text, text, jsonb, text: NULL when the query
+ * does not return them) and consent (boolean: with a customers source that
+ * has a consent column, that column, false when the customer has no row;
+ * NULL otherwise).  Rows with a NULL customer_id are dropped.  Memory stays
+ * bounded: rows spill to temporary files past work_mem, and the table is
+ * loaded a batch at a time.  With statement_timeout_ms > 0 the query is
+ * cancelled after that long.  Must be called inside SPI_connect/SPI_finish.
+ * Returns the number of rows.
  */
-extern void crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
-							const CustomerSource *customers, int statement_timeout_ms, JobRows *rows,
-							const char *what);
+extern int64 crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
+							 const CustomerSource *customers, int statement_timeout_ms, const char *table,
+							 const char *what);
+
+/* A name for the temporary table of a job's rows, new at every call. */
+extern const char *crm_job_rows_table(void);
 
 #endif

@@ -23,7 +23,7 @@
 #include "jobs.h"
 
 static const char *const DIFF_SQL =
-"WITH now_members AS (SELECT DISTINCT unnest($2::text[] COLLATE \"C\") AS customer_id),"
+"WITH now_members AS (SELECT DISTINCT r.customer_id FROM pg_temp.%2$s r),"
 " exited AS ("
 "  UPDATE %1$s.segment_membership m SET exited_at = now()"
 "  WHERE m.segment_id = $1 AND m.exited_at IS NULL"
@@ -53,7 +53,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 			   *search_path,
 			   *status;
 	bool		due;
-	JobRows		rows;
+	const char *rows = crm_job_rows_table();
 
 	if (segment_id != 0)
 	{
@@ -94,15 +94,14 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 				 errmsg("segment \"%s\" is paused", segment_name)));
 	crm_job_check_owner(owner, what);
 
-	crm_job_collect(query, owner, search_path, false, NULL,
-					caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, &rows, what);
+	(void) crm_job_collect(query, owner, search_path, false, NULL,
+						   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, rows, what);
 	{
-		Oid			t[2] = {INT8OID, TEXTARRAYOID};
-		Datum		v[2];
+		Oid			t[1] = {INT8OID};
+		Datum		v[1];
 
 		v[0] = Int64GetDatum(segment_id);
-		v[1] = rows.customer_ids;
-		crm_job_execute(psprintf(DIFF_SQL, schema), 2, t, v, NULL, SPI_OK_SELECT);
+		crm_job_execute(psprintf(DIFF_SQL, schema, rows), 1, t, v, NULL, SPI_OK_SELECT);
 		result->entered = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		result->exited = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		result->members = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));

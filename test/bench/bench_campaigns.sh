@@ -7,9 +7,65 @@
 #     like crm.campaign_entries and crm.outbox (median of 3 each); the worker
 #     is switched off meanwhile, so that it does not run the campaigns first;
 #  2. claim + report throughput of 4 concurrent consumers (pgbench);
-#  3. the idle worker's CPU time over 30 seconds.
+#  3. the idle worker's CPU time over 30 seconds;
+#  4. a campaign whose audience is AUDIENCE customers (default 10M) with
+#     ~300-byte payloads: its time and the backend's peak private memory
+#     (RssAnon sampled every 0.2 s; shared buffers are not counted), against
+#     the plain INSERT ... SELECT of the same rows into a table of the
+#     outbox's shape.  The audience is spooled to disk past work_mem and
+#     loaded into a temporary table in batches, so memory stays bounded.
 set -euo pipefail
 CUSTOMERS=${CUSTOMERS:-1000000}
+AUDIENCE=${AUDIENCE:-10000000}
+
+# peak RssAnon (kB) of backend $1 while it lives, sampled every 0.2 s
+peak_private_kb() {
+	local peak=0 kb
+	while [ -e "/proc/$1/status" ]; do
+		kb=$(awk '/^RssAnon/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)
+		[ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
+		sleep 0.2
+	done
+	echo "$peak"
+}
+
+# section 4: one campaign over a large audience with payloads
+big_audience() {
+	psql -X -q -v ON_ERROR_STOP=1 <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS big_audience;
+CREATE UNLOGGED TABLE big_audience AS
+SELECT i AS customer_id, jsonb_build_object('offer', repeat(md5(i::text), 8)) AS payload
+FROM generate_series(1::bigint, $AUDIENCE) i;
+VACUUM ANALYZE big_audience;
+SELECT crm.create_campaign('big', 'SELECT customer_id, payload FROM big_audience', 'email',
+                           holdout_percent => 10, run_every => '100 years');
+SQL
+	local out pid peak t0 t1
+	out=$(mktemp)
+	psql -X -At -v ON_ERROR_STOP=1 -c "SELECT pg_backend_pid(), pg_sleep(1)" \
+		-c "SELECT extract(epoch FROM clock_timestamp())" -c "SELECT * FROM crm.run_campaign('big')" \
+		-c "SELECT extract(epoch FROM clock_timestamp())" >"$out" &
+	local psql_pid=$!
+	while [ ! -s "$out" ]; do sleep 0.1; done
+	pid=$(head -1 "$out" | cut -d'|' -f1)
+	peak=$(peak_private_kb "$pid")
+	wait "$psql_pid"
+	t0=$(sed -n 2p "$out"); t1=$(sed -n 4p "$out")
+	echo "Campaign over $AUDIENCE customers with payloads: (audience|entries|control|messages|skipped) $(sed -n 3p "$out")"
+	echo "  run_campaign: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }') ms, peak private memory of the backend: $((peak / 1024)) MB"
+	rm -f "$out"
+	psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+\pset footer off
+SET client_min_messages = warning;
+CREATE TEMP TABLE outbox_copy (LIKE crm.outbox INCLUDING ALL);
+\timing on
+INSERT INTO outbox_copy (idempotency_key, campaign_id, customer_id, channel, payload, not_before, expires_at, max_attempts)
+SELECT 'k' || customer_id, 1, customer_id::text, 'email', payload, now(), now() + interval '3 days', 5
+FROM big_audience WHERE crm.holdout_bucket(1, customer_id::text) >= 0.1;
+\timing off
+SQL
+}
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS crm_marketing;
@@ -77,6 +133,7 @@ SELECT count(*) AS entries_per_run, count(message_id) AS messages_per_run
 FROM crm.campaign_entries WHERE campaign_id = (SELECT min(campaign_id) FROM crm.campaigns);
 SQL
 
+big_audience
 psql -X -q -c "ALTER SYSTEM RESET crm_marketing.worker_enabled" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 2
 
