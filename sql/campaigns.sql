@@ -136,6 +136,13 @@ WHERE message_id IN (SELECT message_id FROM crm.outbox WHERE status = 'queued' O
 SELECT * FROM crm.run_maintenance();
 SELECT * FROM crm.run_maintenance(interval '0');   -- prunes every run
 SELECT count(*) AS runs_left FROM crm.job_runs;
+-- finished messages past the retention go, with their delivery events; their entries stay
+UPDATE crm.outbox SET updated_at = now() - interval '91 days' WHERE status IN ('expired', 'failed');
+SELECT purged_messages FROM crm.run_maintenance();
+SELECT count(*) AS finished_left FROM crm.outbox WHERE status IN ('expired', 'failed');
+SELECT count(*) AS entries_of_purged_messages FROM crm.campaign_entries e
+WHERE e.message_id IS NOT NULL AND NOT EXISTS (SELECT FROM crm.outbox o WHERE o.message_id = e.message_id);
+SELECT test.error_of($$SELECT * FROM crm.run_maintenance(interval '-1 day')$$);
 
 -- segments ---------------------------------------------------------------------------------
 CREATE TABLE shop.scores (customer_id bigint, score int);

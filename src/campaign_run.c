@@ -85,7 +85,7 @@ typedef struct RunShape
  *
  *  audience   one row per (customer, entry key): of duplicate rows, one
  *             whose consent is withheld wins, then the smallest event key,
- *             payload (as text) and time zone, so the outcome does not
+ *             payload (jsonb order) and time zone, so the outcome does not
  *             depend on the order the query returned them in
  *  fresh      not already entered under the re-entry rule
  *  checked    why a customer cannot enter: a key no index can hold
@@ -120,7 +120,7 @@ run_statement(const char *schema, const RunShape *shape, const char *rows)
 					 "  SELECT DISTINCT ON (a.customer_id, entry_key) a.customer_id, a.event_key, a.payload, a.time_zone,"
 					 "         a.consent, %2$s COLLATE \"C\" AS entry_key"
 					 "  FROM pg_temp.%6$s a"
-					 "  ORDER BY a.customer_id, entry_key, a.consent IS FALSE DESC, a.event_key, a.payload::text, a.time_zone),"
+					 "  ORDER BY a.customer_id, entry_key, a.consent IS FALSE DESC, a.event_key, a.payload, a.time_zone),"
 					 " fresh AS ("
 					 "  SELECT a.* FROM audience a, p"
 					 "  WHERE NOT EXISTS (SELECT 1 FROM %1$s.campaign_entries e"

@@ -27,6 +27,7 @@ int			crm_naptime = 10;
 char	   *crm_default_time_zone = NULL;
 int			crm_job_statement_timeout = 300000;
 int			crm_history_retention = 30;
+int			crm_message_retention = 90;
 int			crm_max_databases = 32;
 int			crm_min_sample_size = 1000;
 int			crm_attribution_window = 7 * 24 * 60;
@@ -52,6 +53,9 @@ define_settings(void)
 	DefineCustomIntVariable("crm_marketing.history_retention",
 							"Days of crm.job_runs history the maintenance keeps.",
 							NULL, &crm_history_retention, 30, 1, 36500, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("crm_marketing.message_retention",
+							"Days a finished message (sent, delivered, failed, expired...) stays in crm.outbox.",
+							NULL, &crm_message_retention, 90, 1, 36500, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("crm_marketing.min_sample_size",
 							"Customers per arm below which crm.campaign_report calls no winner or loser (verdict too_small).",
 							NULL, &crm_min_sample_size, 1000, 2, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);

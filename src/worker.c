@@ -131,8 +131,9 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 		return NIL;
 	}
 	pgstat_report_activity(STATE_RUNNING, "crm_marketing: maintenance");
-	if (SPI_execute(psprintf("SELECT * FROM %s.run_maintenance(pg_catalog.make_interval(days => %d))", schema,
-							 crm_history_retention), false, 0) != SPI_OK_SELECT)
+	if (SPI_execute(psprintf("SELECT * FROM %s.run_maintenance(pg_catalog.make_interval(days => %d),"
+							 " pg_catalog.make_interval(days => %d))", schema,
+							 crm_history_retention, crm_message_retention), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "crm_marketing: maintenance failed");
 	if (SPI_execute(psprintf("SELECT kind, id, due FROM ("
 							 " SELECT 'c' AS kind, campaign_id AS id, next_run_at AS due FROM %1$s.campaigns"

@@ -159,7 +159,8 @@ CREATE TABLE @extschema@.outbox (
 	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 -- Few indexes: every message pays for each.  The queue (in claim order),
--- the messages that can still expire (the maintenance), the frequency caps
+-- the messages that can still expire and those that finished (the
+-- maintenance), the frequency caps
 -- and suppressions (by customer), and the claimed messages' leases (empty
 -- when a message is written).  A campaign's messages are found through its
 -- entries (message_id).
@@ -167,6 +168,7 @@ CREATE INDEX outbox_queue ON @extschema@.outbox (channel, not_before, message_id
 CREATE INDEX outbox_expiry ON @extschema@.outbox (expires_at) WHERE status IN ('queued', 'claimed');
 CREATE INDEX outbox_customer ON @extschema@.outbox (customer_id, created_at);
 CREATE INDEX outbox_lease ON @extschema@.outbox (lease_until) WHERE status = 'claimed';
+CREATE INDEX outbox_finished ON @extschema@.outbox (updated_at) WHERE status NOT IN ('queued', 'claimed');
 
 -- Every status report (the funnel: sent, delivered, opened, clicked...), once per status.
 CREATE TABLE @extschema@.delivery_events (
@@ -813,28 +815,45 @@ END $$;
 COMMENT ON FUNCTION @extschema@.report_delivery(bigint, text, jsonb, timestamptz) IS
   'Records a delivery status of a message (idempotent; unsubscribes, complaints and hard bounces suppress the customer); the status only moves forward';
 
--- Maintenance: expire messages, fail exhausted leases, prune the run history.
-CREATE FUNCTION @extschema@.run_maintenance(history_retention interval DEFAULT NULL)
-RETURNS TABLE (expired bigint, failed bigint, pruned_runs bigint)
+-- Maintenance: expire messages, fail exhausted leases, prune the run history,
+-- and delete messages that finished (any status but queued and claimed) more
+-- than message_retention ago, with their delivery events; campaign entries
+-- stay (the reports read them).  Each step reads a partial index, and the
+-- deletion takes at most 10,000 messages a call, so that a tick costs little
+-- whatever the outbox's size.
+CREATE FUNCTION @extschema@.run_maintenance(history_retention interval DEFAULT NULL,
+                                            message_retention interval DEFAULT NULL)
+RETURNS TABLE (expired bigint, failed bigint, pruned_runs bigint, purged_messages bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	retention interval := coalesce(history_retention,
+	runs_kept interval := coalesce(history_retention,
 	                               make_interval(days => coalesce(current_setting('crm_marketing.history_retention', true)::int, 30)));
+	messages_kept interval := coalesce(message_retention,
+	                                   make_interval(days => coalesce(current_setting('crm_marketing.message_retention', true)::int, 90)));
 BEGIN
+	IF runs_kept < interval '0' OR messages_kept < interval '0' THEN
+		RAISE EXCEPTION 'crm.run_maintenance: retentions must not be negative' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	WITH e AS (UPDATE @extschema@.outbox SET status = 'expired', lease_until = NULL, updated_at = now()
 	           WHERE status IN ('queued', 'claimed') AND expires_at <= now() RETURNING 1)
 	SELECT count(*) INTO expired FROM e;
 	WITH f AS (UPDATE @extschema@.outbox SET status = 'failed', lease_until = NULL, updated_at = now()
 	           WHERE status = 'claimed' AND lease_until <= now() AND attempts >= max_attempts RETURNING 1)
 	SELECT count(*) INTO failed FROM f;
-	WITH p AS (DELETE FROM @extschema@.job_runs WHERE finished_at < now() - retention RETURNING 1)
+	WITH p AS (DELETE FROM @extschema@.job_runs WHERE finished_at < now() - runs_kept RETURNING 1)
 	SELECT count(*) INTO pruned_runs FROM p;
+	WITH m AS (DELETE FROM @extschema@.outbox WHERE message_id IN (
+	               SELECT o.message_id FROM @extschema@.outbox o
+	               WHERE o.status NOT IN ('queued', 'claimed') AND o.updated_at < now() - messages_kept
+	               ORDER BY o.updated_at LIMIT 10000)
+	           RETURNING 1)
+	SELECT count(*) INTO purged_messages FROM m;
 	RETURN NEXT;
 END $$;
-COMMENT ON FUNCTION @extschema@.run_maintenance(interval) IS
-  'Expires undelivered messages past expires_at, fails messages whose leases ran out of attempts, prunes crm.job_runs (the worker does this every tick)';
+COMMENT ON FUNCTION @extschema@.run_maintenance(interval, interval) IS
+  'Expires undelivered messages past expires_at, fails messages whose leases ran out of attempts, prunes crm.job_runs and finished messages (the worker does this every tick)';
 
 -- Worker status: a row per database with a worker slot (none without
 -- shared_preload_libraries); a non-superuser sees only the current database.
@@ -864,7 +883,7 @@ REVOKE EXECUTE ON FUNCTION
 	@extschema@.run_campaign(text), @extschema@.pause_campaign(text), @extschema@.resume_campaign(text),
 	@extschema@.drop_campaign(text), @extschema@.alter_job_owner(text, text, regrole),
 	@extschema@.claim_messages(text, integer, interval),
-	@extschema@.report_delivery(bigint, text, jsonb, timestamptz), @extschema@.run_maintenance(interval),
+	@extschema@.report_delivery(bigint, text, jsonb, timestamptz), @extschema@.run_maintenance(interval, interval),
 	@extschema@.suppress(text, text, text, text, text), @extschema@.unsuppress(text, text),
 	@extschema@.enable_sending(), @extschema@.disable_sending(),
 	@extschema@._siphash24(bigint, bigint, bytea), @extschema@._invoker(),
