@@ -103,6 +103,10 @@ ok($node->poll_query_until('shop', q{SELECT count(DISTINCT job_name) >= 6 FROM c
 	'the worker ran every job');
 ok($node->poll_query_until('shop', q{SELECT status OPERATOR(pg_catalog.=) 'failed' FROM crm.campaigns WHERE name OPERATOR(pg_catalog.=) 'failing'}),
 	'and recorded the failing one');
+like(slurp_file($node->logfile), qr/LOG:  crm_marketing: campaign \d+ failed: relation "public.no_such_table_yet" does not exist/,
+	'a failed job is in the server log');
+is($node->safe_psql('shop', q{SELECT bool_and(started_at OPERATOR(pg_catalog.<) finished_at) FROM crm.job_runs WHERE status OPERATOR(pg_catalog.=) 'failed'}),
+	't', 'a failed run records when it started, not when its failure was written');
 
 # the manual paths, as the database owner and as the superuser
 $node->safe_psql('shop', q{
