@@ -186,8 +186,6 @@ SELECT count(*) AS entries_per_run, count(message_id) AS messages_per_run
 FROM crm.campaign_entries WHERE campaign_id = (SELECT min(campaign_id) FROM crm.campaigns);
 SQL
 
-big_audience
-claims_at_scale
 psql -X -q -c "ALTER SYSTEM RESET crm_marketing.worker_enabled" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 2
 
@@ -207,3 +205,9 @@ pid=$(psql -X -At -c "SELECT pid FROM crm.worker_status WHERE database = current
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 before=$(ticks "$pid"); sleep 30; after=$(ticks "$pid")
 echo "worker $pid: $((after - before)) clock ticks of CPU ($(getconf CLK_TCK) per second) in 30 s"
+
+echo
+psql -X -q -c "ALTER SYSTEM SET crm_marketing.worker_enabled = off" -c "SELECT pg_reload_conf()" >/dev/null
+big_audience
+claims_at_scale
+psql -X -q -c "ALTER SYSTEM RESET crm_marketing.worker_enabled" -c "SELECT pg_reload_conf()" >/dev/null
