@@ -6,8 +6,12 @@
  * SECURITY_RESTRICTED_OPERATION, as PostgreSQL does for REFRESH MATERIALIZED
  * VIEW: the query sees exactly the owner's privileges, cannot SET ROLE back
  * and cannot create temporary objects; transaction_read_only is on for the
- * query, so a function it calls cannot write either.  Transaction or
- * subtransaction abort restores the user and the settings if it fails.
+ * query, so a function it calls cannot write to tables.  Some things escape
+ * read-only mode (large objects, NOTIFY, set_config, session advisory
+ * locks): the query runs in a subtransaction that is always rolled back,
+ * which undoes all of them but the locks, released by session_locks.c.
+ * The rows are spooled (a tuplestore outside the subtransaction) and then
+ * loaded into a temporary table, so memory stays bounded.
  */
 #include "postgres.h"
 

@@ -15,6 +15,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
+#include "commands/tablespace.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -81,6 +82,15 @@ owns_database(const char *dbname)
 	return OidIsValid(dboid) && pg_database_ownercheck(dboid, GetUserId());
 }
 
+/* Whether the current user may create objects in a tablespace (superusers may). */
+static bool
+may_create_in(const char *tablespace)
+{
+	Oid			spcoid = get_tablespace_oid(tablespace, true);
+
+	return OidIsValid(spcoid) && pg_tablespace_aclcheck(spcoid, GetUserId(), ACL_CREATE) == ACLCHECK_OK;
+}
+
 /* Whether the current user may copy a database: CREATEDB, and a template or its owner. */
 static bool
 may_copy_database(const char *dbname)
@@ -121,8 +131,13 @@ exclusive_database(Node *stmt)
 			return owns_database(dbname) && have_createdb_privilege() ? dbname : NULL;
 		case T_AlterDatabaseStmt:
 			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
-				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
+			{
+				DefElem    *option = (DefElem *) lfirst(lc);
+
+				/* the owner, with CREATE on the new tablespace */
+				if (strcmp(option->defname, "tablespace") == 0 && may_create_in(defGetString(option)))
 					dbname = ((AlterDatabaseStmt *) stmt)->dbname;
+			}
 			return dbname != NULL && owns_database(dbname) ? dbname : NULL;
 		case T_CreatedbStmt:
 			foreach(lc, ((CreatedbStmt *) stmt)->options)

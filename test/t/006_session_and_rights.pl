@@ -63,9 +63,7 @@ ok($node->poll_query_until('shop',
 ###
 my ($pid, $tick) = split /\|/,
   $node->safe_psql('shop', "SELECT pid, last_tick FROM crm.worker_status WHERE database = 'shop'");
-# each role lacks a different right; PostgreSQL's own error says which.  Not
-# here: the owner lacking CREATE on the target tablespace of SET TABLESPACE,
-# for whom the hook does stop the worker (it checks ownership only; reported).
+# each role lacks a different right; PostgreSQL's own error says which
 my @refused = (
 	[ intruder => 'DROP DATABASE shop', qr/must be owner of database shop/ ],
 	[ intruder => 'ALTER DATABASE shop RENAME TO shop_renamed', qr/must be owner of database shop/ ],
@@ -76,6 +74,7 @@ my @refused = (
 	[ copier => 'CREATE DATABASE shop_copy TEMPLATE shop', qr/permission denied to copy database "shop"/ ],
 	[ shopowner => 'ALTER DATABASE shop RENAME TO shop_renamed', qr/permission denied to rename database/ ],
 	[ shopowner => 'CREATE DATABASE shop_copy TEMPLATE shop', qr/permission denied to create database/ ],
+	[ shopowner => 'ALTER DATABASE shop SET TABLESPACE pg_default', qr/permission denied for tablespace pg_default/ ],
 );
 for my $case (@refused)
 {
