@@ -11,7 +11,9 @@ EXTENSION   = crm_marketing
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = crm_marketing
-OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# src/ is split by domain (README "Development"); headers are included by
+# their path under src/ ("math/hyp2f1.h"), so -Isrc is the only include flag.
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 # The install script is assembled from one file per concept, in this order.
 SQL_PARTS   = src/sql/header.sql \
@@ -30,7 +32,7 @@ REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_val
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config
-PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare \
+PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare \
               $(if $(WERROR),-Werror)
 SHLIB_LINK  = -lm
 
@@ -42,7 +44,7 @@ include $(PGXS)
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@
 
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*.h src/*/*.h)
 
 .PHONY: test demo bench refs deps check-numerics check-clv
 
@@ -69,15 +71,16 @@ refs:
 check-numerics: test/tools/check_distributions
 	test/tools/check_distributions test/data/distribution_refs.csv
 
-test/tools/check_distributions: test/tools/check_distributions.c src/distributions.c src/distributions.h
-	$(CC) -O2 -Wall -Wextra -o $@ test/tools/check_distributions.c src/distributions.c -lm
+test/tools/check_distributions: test/tools/check_distributions.c src/math/distributions.c src/math/distributions.h
+	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/tools/check_distributions.c src/math/distributions.c -lm
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
-CLV_SOURCES = src/clv_special.c src/clv_quad.c src/hyp2f1.c src/clv_optimizer.c src/clv_rows.c \
-              src/clv_discount.c src/clv_bgnbd.c src/clv_pareto_nbd.c src/clv_gamma_gamma.c
+CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \
+              src/clv/canonical_rows.c src/clv/discount.c src/clv/bgnbd.c src/clv/pareto_nbd.c \
+              src/clv/gamma_gamma.c
 check-clv: test/tools/test_clv
 	test/tools/test_clv
 
-test/tools/test_clv: test/tools/test_clv.c $(CLV_SOURCES) $(wildcard src/clv_*.h) src/hyp2f1.h
+test/tools/test_clv: test/tools/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h src/clv/*.h)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Wno-unused-parameter -D_POSIX_C_SOURCE=200112L -Isrc -o $@ \
 		$(CLV_SOURCES) test/tools/test_clv.c -lm

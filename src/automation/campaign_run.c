@@ -28,10 +28,10 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "automation/job_exec.h"
+#include "automation/jobs.h"
+#include "automation/sending_switch.h"
 #include "crm_guc.h"
-#include "job_exec.h"
-#include "jobs.h"
-#include "sending_switch.h"
 
 /*
  * The control file fixes the schema (schema = crm, relocatable = false):

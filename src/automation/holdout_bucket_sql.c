@@ -1,5 +1,5 @@
 /*
- * holdout.c — crm.holdout_bucket(salt, customer_id): the holdout assignment
+ * holdout_bucket_sql.c — crm.holdout_bucket(salt, customer_id): the holdout assignment
  * of campaigns, a number in [0, 1) from SipHash-2-4 of the customer id's
  * UTF-8 bytes with the key (salt, 0x637275ff6d61726b).  A customer lands in
  * the control arm when bucket < holdout_percent / 100.  The same salt and id
@@ -10,7 +10,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "siphash.h"
+#include "automation/siphash.h"
 
 /* the second half of the key: fixed, "crm" "mark" */
 #define HOLDOUT_KEY1	UINT64CONST(0x637275ff6d61726b)

@@ -30,9 +30,9 @@
 #include "utils/timeout.h"
 #include "utils/tuplestore.h"
 
-#include "job_exec.h"
-#include "jobs.h"
-#include "session_locks.h"
+#include "automation/job_exec.h"
+#include "automation/jobs.h"
+#include "automation/session_locks.h"
 
 #define FETCH_ROWS	10000
 

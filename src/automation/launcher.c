@@ -31,8 +31,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "automation/worker_shmem.h"
 #include "crm_guc.h"
-#include "worker_shmem.h"
 
 #define RESCAN_SECONDS		60
 #define MAX_BACKOFF_SECONDS	300

@@ -1,5 +1,5 @@
 /*
- * quiet_hours.c — crm.quiet_hours_release(at, time_zone, quiet_start,
+ * quiet_hours_release_sql.c — crm.quiet_hours_release(at, time_zone, quiet_start,
  * quiet_end): when a message due at `at` may go out, given quiet hours in
  * the customer's time zone.
  *

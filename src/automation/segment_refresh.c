@@ -18,9 +18,9 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "automation/job_exec.h"
+#include "automation/jobs.h"
 #include "crm_guc.h"
-#include "job_exec.h"
-#include "jobs.h"
 
 static const char *const DIFF_SQL =
 "WITH now_members AS (SELECT DISTINCT r.customer_id FROM pg_temp.%2$s r),"

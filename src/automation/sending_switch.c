@@ -13,8 +13,8 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
-#include "jobs.h"
-#include "sending_switch.h"
+#include "automation/jobs.h"
+#include "automation/sending_switch.h"
 
 bool
 crm_sending_enabled_here(void)

@@ -13,7 +13,7 @@
 #include "storage/lock.h"
 #include "storage/proc.h"
 
-#include "session_locks.h"
+#include "automation/session_locks.h"
 
 List *
 crm_advisory_locks_held(void)

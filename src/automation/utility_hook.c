@@ -25,8 +25,8 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "utility_hook.h"
-#include "worker_shmem.h"
+#include "automation/utility_hook.h"
+#include "automation/worker_shmem.h"
 
 #define HOLD_SECONDS	60
 #define WAIT_MS			5000

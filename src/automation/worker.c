@@ -31,11 +31,11 @@
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
+#include "automation/job_exec.h"
+#include "automation/jobs.h"
+#include "automation/sending_switch.h"
+#include "automation/worker_shmem.h"
 #include "crm_guc.h"
-#include "job_exec.h"
-#include "jobs.h"
-#include "sending_switch.h"
-#include "worker_shmem.h"
 
 void		crm_worker_main(Datum arg) pg_attribute_noreturn();
 

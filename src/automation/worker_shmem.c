@@ -15,8 +15,8 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "automation/worker_shmem.h"
 #include "crm_guc.h"
-#include "worker_shmem.h"
 
 CrmShared  *crm_shared = NULL;
 

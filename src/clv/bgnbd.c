@@ -1,5 +1,5 @@
 /*
- * clv_bgnbd.c — BG/NBD model (Fader, Hardie & Lee 2005), formulas from
+ * bgnbd.c — BG/NBD model (Fader, Hardie & Lee 2005), formulas from
  * ../shared/notes/clv-math.md §1: stable log-likelihood [FH-BG-NUM], its
  * analytic gradient, P(alive) as a logistic, conditional expectation through
  * the Euler-transformed bracket (hyp2f1.c) with a Beta-mixture quadrature
@@ -11,14 +11,14 @@
  * quadrature fallback takes ~40 us, so discounting over horizons far beyond
  * alpha+T (e.g. H = 1e5 weeks at delta = 0.0027) costs several ms per call.
  */
-#include "clv_models.h"
+#include "clv/models.h"
 
-#include "clv_discount.h"
-#include "clv_optimizer.h"
-#include "clv_quad.h"
-#include "clv_rows.h"
-#include "clv_special.h"
-#include "hyp2f1.h"
+#include "clv/canonical_rows.h"
+#include "clv/discount.h"
+#include "math/hyp2f1.h"
+#include "math/optimizer.h"
+#include "math/quadrature.h"
+#include "math/special_functions.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /*
- * clv_rows.c — canonical row order for the fits.  Sorting by the full key
+ * canonical_rows.c — canonical row order for the fits.  Sorting by the full key
  * (weight last) and merging duplicates makes every fit independent of the
  * order in which the caller supplies rows, bit for bit.
  */
-#include "clv_rows.h"
+#include "clv/canonical_rows.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /*
- * clv_rows.h — canonical (sorted, merged) copies of the fit input rows.
+ * canonical_rows.h — canonical (sorted, merged) copies of the fit input rows.
  */
 #ifndef CLV_ROWS_H
 #define CLV_ROWS_H
 
-#include "clv_models.h"
+#include "clv/models.h"
 
 /*
  * malloc'd copy of rows sorted by (x, tx, T), identical histories merged

@@ -1,5 +1,5 @@
 /*
- * clv_discount.c — E[ int_0^H e^{-delta t} dY(t) ] by parts (notes §7):
+ * discount.c — E[ int_0^H e^{-delta t} dY(t) ] by parts (notes §7):
  *   e^{-delta H} E[Y(H)] + delta int_0^H e^{-delta t} E[Y(t)] dt.
  * The integral is taken in s = ln(1 + t/tau0), where E[Y] is smooth on a
  * unit scale (in s it is analytic up to the branch cut of its 2F1 at
@@ -13,7 +13,7 @@
  * panels of half the width over 3,780 wider cases (make check-clv): 4e-15
  * for x <= 500, 7e-14 at x = 5000.
  */
-#include "clv_discount.h"
+#include "clv/discount.h"
 
 #include <math.h>
 

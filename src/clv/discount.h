@@ -1,10 +1,10 @@
 /*
- * clv_discount.h — continuously discounted expected purchases over (0, H].
+ * discount.h — continuously discounted expected purchases over (0, H].
  */
 #ifndef CLV_DISCOUNT_H
 #define CLV_DISCOUNT_H
 
-#include "clv_quad.h"
+#include "math/quadrature.h"
 
 /*
  * e^{-delta H} EY(H) + delta int_0^H e^{-delta t} EY(t) dt for an expected

@@ -1,5 +1,5 @@
 /*
- * clv_fit.c — the fitting aggregates crm.bgnbd_fit, crm.pareto_nbd_fit and
+ * fit_sql.c — the fitting aggregates crm.bgnbd_fit, crm.pareto_nbd_fit and
  * crm.gamma_gamma_fit.
  *
  * The likelihoods depend on a customer only through (frequency, recency,
@@ -7,7 +7,7 @@
  * histogram of the distinct rows with their counts: its size and the fit's
  * cost grow with the distinct histories, not with the customers.  States
  * merge by adding counts; the fit sorts its rows into a canonical order
- * (clv_rows.c), so it is bit-identical whatever the row order or the
+ * (canonical_rows.c), so it is bit-identical whatever the row order or the
  * parallel plan.
  */
 #include "postgres.h"
@@ -19,10 +19,10 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "clv_models.h"
-#include "clv_sql.h"
-#include "customer_map.h"
-#include "sql_util.h"
+#include "clv/clv_sql.h"
+#include "clv/models.h"
+#include "customers/customer_map.h"
+#include "util/sql_util.h"
 
 #define HISTOGRAM_MAGIC		0x43524848	/* "CRHH" */
 #define HISTOGRAM_VERSION	1

@@ -1,5 +1,5 @@
 /*
- * clv_gamma_gamma.c — Gamma-Gamma spend model (Fader, Hardie & Lee 2005b;
+ * gamma_gamma.c — Gamma-Gamma spend model (Fader, Hardie & Lee 2005b;
  * Fader & Hardie 2013 note 025), ../shared/notes/clv-math.md §4.
  *
  * The fit is unconstrained on ln(p, q, v), which reproduces the published
@@ -7,11 +7,11 @@
  * population mean p v/(q-1) does not exist, and clv_gg_expected_spend
  * returns NaN where the posterior mean is infinite (see there).
  */
-#include "clv_models.h"
+#include "clv/models.h"
 
-#include "clv_optimizer.h"
-#include "clv_rows.h"
-#include "clv_special.h"
+#include "clv/canonical_rows.h"
+#include "math/optimizer.h"
+#include "math/special_functions.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * clv_models.h — customer-lifetime-value models in pure C (no PostgreSQL
+ * models.h — customer-lifetime-value models in pure C (no PostgreSQL
  * types): BG/NBD, Pareto/NBD and Gamma-Gamma likelihoods, their maximum
  * likelihood fits on compressed histories, and predictions.
  *

@@ -1,5 +1,5 @@
 /*
- * clv_pareto_nbd.c — Pareto/NBD model (Schmittlein, Morrison & Colombo 1987;
+ * pareto_nbd.c — Pareto/NBD model (Schmittlein, Morrison & Colombo 1987;
  * Fader & Hardie note 009), ../shared/notes/clv-math.md §3.
  *
  * The likelihood uses the positive-term form of §3.2 (no cancellation, no
@@ -13,14 +13,14 @@
  * equivalent to the 2F1 expression of note 012 (§3.6) but free of its
  * difference of terms.
  */
-#include "clv_models.h"
+#include "clv/models.h"
 
-#include "clv_discount.h"
-#include "clv_optimizer.h"
-#include "clv_quad.h"
-#include "clv_rows.h"
-#include "clv_special.h"
-#include "hyp2f1.h"
+#include "clv/canonical_rows.h"
+#include "clv/discount.h"
+#include "math/hyp2f1.h"
+#include "math/optimizer.h"
+#include "math/quadrature.h"
+#include "math/special_functions.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * clv_predict.c — predictions from a fitted model value: crm.p_alive,
+ * predict_sql.c — predictions from a fitted model value: crm.p_alive,
  * crm.expected_purchases, crm.purchase_probability, crm.expected_spend and
  * crm.ltv_estimate, overloaded on crm.bgnbd_model and crm.pareto_nbd_model.
  *
@@ -28,10 +28,10 @@
 #include "fmgr.h"
 #include "utils/timestamp.h"
 
-#include "clv_models.h"
-#include "clv_score_cache.h"
-#include "clv_sql.h"
-#include "sql_util.h"
+#include "clv/clv_sql.h"
+#include "clv/models.h"
+#include "clv/score_cache.h"
+#include "util/sql_util.h"
 
 /* What a prediction needs of a transaction model. */
 typedef struct TransactionModel

@@ -1,6 +1,6 @@
 /*
- * clv_score_cache.c — the caches of the CLV scoring functions (see
- * clv_predict.c for what they hold).
+ * score_cache.c — the caches of the CLV scoring functions (see
+ * predict_sql.c for what they hold).
  *
  * Scoring is bound by the memory latency of these lookups: one call per row,
  * each reaching a random key.  A hash table of (x, t) keys spreads the keys
@@ -19,8 +19,8 @@
 
 #include <math.h>
 
-#include "clv_score_cache.h"
-#include "clv_sql.h"
+#include "clv/score_cache.h"
+#include "clv/clv_sql.h"
 
 StaticAssertDecl(2 * sizeof(ScoreEntry) == 64, "a bucket of two entries fills a 64-byte cache line");
 

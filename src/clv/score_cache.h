@@ -1,5 +1,5 @@
 /*
- * clv_score_cache.h — caches of the CLV scoring functions: values keyed by
+ * score_cache.h — caches of the CLV scoring functions: values keyed by
  * a frequency and a time (recency or tenure), within one call site and query.
  */
 #ifndef CLV_SCORE_CACHE_H

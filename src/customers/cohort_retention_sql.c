@@ -1,5 +1,5 @@
 /*
- * cohort_retention.c — the crm.cohort_retention aggregate and
+ * cohort_retention_sql.c — the crm.cohort_retention aggregate and
  * crm.cohort_table, its long-table reader.
  *
  * One pass over the orders, no sort, no self-join: the state maps each
@@ -28,10 +28,10 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "customer_map.h"
-#include "double_double.h"
-#include "period_bucket.h"
-#include "sql_util.h"
+#include "customers/customer_map.h"
+#include "customers/period_bucket.h"
+#include "math/double_double.h"
+#include "util/sql_util.h"
 
 static const char *const AGGREGATE = "crm.cohort_retention";
 

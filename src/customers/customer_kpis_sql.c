@@ -1,5 +1,5 @@
 /*
- * customer_kpis.c — the crm.customer_kpis aggregate: the everyday CRM
+ * customer_kpis_sql.c — the crm.customer_kpis aggregate: the everyday CRM
  * numbers of a set of orders in one pass.
  *
  *   customers, orders, revenue
@@ -26,9 +26,9 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "customer_map.h"
-#include "double_double.h"
-#include "sql_util.h"
+#include "customers/customer_map.h"
+#include "math/double_double.h"
+#include "util/sql_util.h"
 
 static const char *const AGGREGATE = "crm.customer_kpis";
 

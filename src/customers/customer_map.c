@@ -8,7 +8,7 @@
  * therefore stays within twice the distinct events, and time within
  * O(n log n), whatever the order of the rows.
  */
-#include "customer_map.h"
+#include "customers/customer_map.h"
 
 #include "common/hashfn.h"
 #include "lib/qunique.h"
@@ -16,7 +16,7 @@
 #include "libpq/pqformat.h"
 #include "utils/memutils.h"
 
-#include "sql_util.h"
+#include "util/sql_util.h"
 
 #define STATE_MAP_MAGIC		0x43524d4d	/* "CRMM" */
 #define STATE_MAP_VERSION	1

@@ -7,7 +7,7 @@
  * (pg_next_dst_boundary gives the end of that interval).  With rows in
  * roughly time order, that is twice a year.
  */
-#include "period_bucket.h"
+#include "customers/period_bucket.h"
 
 #include "datatype/timestamp.h"
 #include "utils/datetime.h"

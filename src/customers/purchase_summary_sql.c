@@ -1,5 +1,5 @@
 /*
- * purchase_summary.c — the crm.purchase_summary aggregate: one customer's
+ * purchase_summary_sql.c — the crm.purchase_summary aggregate: one customer's
  * orders reduced to the (frequency, recency, tenure, monetary value) history
  * that the CLV models take (Fader, Hardie & Lee 2005 conventions).
  *
@@ -31,11 +31,11 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "clv_sql.h"
-#include "customer_map.h"
-#include "double_double.h"
-#include "period_bucket.h"
-#include "sql_util.h"
+#include "clv/clv_sql.h"
+#include "customers/customer_map.h"
+#include "customers/period_bucket.h"
+#include "math/double_double.h"
+#include "util/sql_util.h"
 
 static const char *const AGGREGATE = "crm.purchase_summary";
 

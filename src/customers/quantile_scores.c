@@ -6,7 +6,7 @@
  * customers have few distinct high bits): linear in n, which matters on a
  * million customers, and stable, which keeps the result deterministic.
  */
-#include "quantile_scores.h"
+#include "customers/quantile_scores.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * rfm_score.c — crm.rfm_score(recency, frequency, monetary [, bins]) OVER (...),
+ * rfm_score_sql.c — crm.rfm_score(recency, frequency, monetary [, bins]) OVER (...),
  * a window function scoring each row 1..bins on recency, frequency and
  * monetary value by quantile within its window partition.
  *
@@ -23,8 +23,8 @@
 #include "utils/timestamp.h"
 #include "windowapi.h"
 
-#include "quantile_scores.h"
-#include "rfm_segments.h"
+#include "customers/quantile_scores.h"
+#include "customers/rfm_segment_sql.h"
 
 #define RFM_DEFAULT_BINS	5
 #define RFM_MAX_BINS		100

@@ -1,5 +1,5 @@
 /*
- * rfm_segments.c — named RFM segments: the two preset maps in C, and
+ * rfm_segment_sql.c — named RFM segments: the two preset maps in C, and
  * crm.rfm_segment(), which also reads user-defined schemes from the table
  * crm.rfm_segment_map.
  *
@@ -15,7 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "rfm_segments.h"
+#include "customers/rfm_segment_sql.h"
 
 /* rfm11: each segment with its codes; every code not listed is "Lost" */
 static const struct

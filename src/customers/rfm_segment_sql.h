@@ -1,5 +1,5 @@
 /*
- * rfm_segments.h — the named-segment maps of RFM scores 1..5.
+ * rfm_segment_sql.h — the named-segment maps of RFM scores 1..5.
  */
 #ifndef CRM_RFM_SEGMENTS_H
 #define CRM_RFM_SEGMENTS_H

@@ -31,7 +31,7 @@
  *                         two correction terms, the next ~1/a^2 of them
  * so the time of every call is bounded whatever the arguments.
  */
-#include "distributions.h"
+#include "math/distributions.h"
 
 #include <float.h>
 #include <math.h>

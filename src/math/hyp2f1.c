@@ -13,7 +13,7 @@
  * (pnbd_tail, 1-2 us); otherwise, above z = 0.95, the Euler integral
  * (A&S 15.3.1)
  *   2F1 = rho * int_0^1 t^(rho-1) (1 - z t)^(-b) dt
- * is integrated in log space (clv_quad.c), split at t = 1/2, with variables
+ * is integrated in log space (quadrature.c), split at t = 1/2, with variables
  * ln t and -ln(1 - z t) so that both end layers are resolved.
  *
  * BG/NBD bracket: with A = c - k and the Euler transform
@@ -23,10 +23,10 @@
  *   S = sum_{n>=1} (A)_n (a)_{n-1} z^n / ((c+1)_{n-1} n!),
  * which has neither the a = 1 nor the c = 0 singularity.
  */
-#include "hyp2f1.h"
+#include "math/hyp2f1.h"
 
-#include "clv_quad.h"
-#include "clv_special.h"
+#include "math/quadrature.h"
+#include "math/special_functions.h"
 
 #include <float.h>
 #include <math.h>
@@ -207,7 +207,7 @@ pnbd_quad(double rho, double b, double z, double zc, double *d)
 
 /*
  * Gauss-Legendre nodes and weights on [-1, 1], positive half (mpmath; the
- * 10-point rule is clv_gl10 of clv_quad.c).  Relative error of the n-point
+ * 10-point rule is clv_gl10 of quadrature.c).  Relative error of the n-point
  * rule on exp(-D x), x in [0, 1]: n = 8 is 1e-14 at D = 4 and 2e-8 at
  * D = 10; n = 10 is 1e-13 at D = 8; n = 12 is 1e-15 at D = 10.
  */

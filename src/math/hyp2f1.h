@@ -18,7 +18,7 @@ extern double clv_hyp2f1_pnbd_log(double rho, double b, double z, double zc,
  *   D = c / (a - 1) * [1 - (1 - z)^k 2F1(k, bx; c; z)],  L = ln(1 - z),
  * finite through a = 1 and c <= 0.  Returns NaN when the series is not
  * trustworthy (z > 0.99, cancellation, no convergence): use the quadrature
- * of the Beta mixture then (clv_bgnbd.c).
+ * of the Beta mixture then (bgnbd.c).
  */
 extern double clv_hyp2f1_bgnbd_bracket(double k, double a, double bx,
 									   double z, double L);

@@ -1,12 +1,12 @@
 /*
- * clv_optimizer.c — BFGS (Nocedal & Wright, Numerical Optimization, 2nd ed.,
+ * optimizer.c — BFGS (Nocedal & Wright, Numerical Optimization, 2nd ed.,
  * Alg. 6.1, inverse-Hessian update eq. 6.17) with a backtracking Armijo line
  * search, Nelder-Mead (Lagarias et al. 1998 coefficients 1, 2, 1/2, 1/2), and
  * a finite-difference Hessian for standard errors.  Fixed iteration order and
  * no randomness, so results are deterministic.
  */
-#include "clv_optimizer.h"
-#include "clv_models.h"
+#include "math/optimizer.h"
+#include "clv/models.h"
 
 #include <math.h>
 #include <string.h>
@@ -452,7 +452,7 @@ clv_hessian_se(ClvObjective f, void *ctx, int n, const double *theta,
 		se[j] = pd ? sqrt(Hinv[j * n + j]) : NAN;
 }
 
-/* Multi-start driver, see clv_optimizer.h. */
+/* Multi-start driver, see optimizer.h. */
 bool
 clv_minimise(ClvObjective f, void *ctx, int n, const double *starts,
 			 int nstarts, bool nm_first, double gtol, double *theta,

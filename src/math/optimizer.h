@@ -1,5 +1,5 @@
 /*
- * clv_optimizer.h — small dense minimisers for the CLV fits (n <= 4).
+ * optimizer.h — small dense minimisers for the CLV fits (n <= 4).
  */
 #ifndef CLV_OPTIMIZER_H
 #define CLV_OPTIMIZER_H

@@ -1,5 +1,5 @@
 /*
- * clv_quad.c — log-space quadrature for the CLV fallbacks (Pareto/NBD 2F1
+ * quadrature.c — log-space quadrature for the CLV fallbacks (Pareto/NBD 2F1
  * near z = 1, BG/NBD Beta-mixture expectation, Pareto/NBD PMF).
  *
  * The integrands are unimodal in the chosen variable.  The mode is found by
@@ -10,7 +10,7 @@
  * phi has dropped 46 below the mode (e^-46 ~ 1e-20) or at the bound.
  * Everything is summed relative to exp(phi(mode)), so nothing overflows.
  */
-#include "clv_quad.h"
+#include "math/quadrature.h"
 
 #include <math.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * clv_quad.h — integration of exp(phi(v)) for unimodal phi, by composite
+ * quadrature.h — integration of exp(phi(v)) for unimodal phi, by composite
  * 20-point Gauss-Legendre panels marching out from the mode.
  */
 #ifndef CLV_QUAD_H

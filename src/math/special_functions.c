@@ -1,5 +1,5 @@
 /*
- * clv_special.c — log-gamma, digamma, log-beta, log-sum-exp and the
+ * special_functions.c — log-gamma, digamma, log-beta, log-sum-exp and the
  * regularised incomplete beta function, for x > 0 only (all the CLV models
  * need).  Pure functions, no state.
  *
@@ -8,7 +8,7 @@
  * error about 1e-15.  Incomplete beta: continued fraction DLMF 8.17.22
  * evaluated with the modified Lentz method.
  */
-#include "clv_special.h"
+#include "math/special_functions.h"
 
 #include <float.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /*
- * clv_special.h — special functions for the CLV models: log-gamma, digamma,
+ * special_functions.h — special functions for the CLV models: log-gamma, digamma,
  * log-beta, log-sum-exp and the regularised incomplete beta function.
  *
  * Own implementations (libm lgamma writes the global signgam, which would

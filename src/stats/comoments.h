@@ -13,7 +13,7 @@
 #ifndef CRM_COMOMENTS_H
 #define CRM_COMOMENTS_H
 
-#include "moments.h"
+#include "stats/moments.h"
 
 #define COMOMENTS_Y		0
 #define COMOMENTS_X		MOMENTS_LEN

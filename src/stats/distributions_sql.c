@@ -7,9 +7,9 @@
  * x may be +-Infinity (the limits are defined), never NaN.  df must be
  * positive; df = Infinity is the normal distribution.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
-#include "distributions.h"
+#include "math/distributions.h"
 
 PG_FUNCTION_INFO_V1(crm_normal_cdf_sql);
 PG_FUNCTION_INFO_V1(crm_normal_quantile_sql);

@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "double_double.h"
+#include "math/double_double.h"
 
 #define MOMENTS_N		0
 #define MOMENTS_SHIFT	1

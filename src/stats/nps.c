@@ -2,11 +2,11 @@
  * nps.c — Net Promoter Score and its margin of error.
  * Formulas: ../shared/notes/stats-math.md §7.
  */
-#include "experiments.h"
+#include "stats/experiments.h"
 
 #include <math.h>
 
-#include "distributions.h"
+#include "math/distributions.h"
 
 void
 crm_nps_estimate(double promoters, double passives, double detractors, double confidence,

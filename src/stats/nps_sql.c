@@ -1,13 +1,13 @@
 /*
- * agg_nps.c — the crm.nps aggregate over 0..10 survey answers.
+ * nps_sql.c — the crm.nps aggregate over 0..10 survey answers.
  *
  * State: float8[4] = {promoters (9-10), passives (7-8), detractors (0-6),
  * confidence (0 = default)}.  NULL answers are skipped; an answer outside
  * 0..10 is an error (22003), not silently dropped.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
-#include "experiments.h"
+#include "stats/experiments.h"
 
 #define NPS_STATE_PROMOTERS		0
 #define NPS_STATE_PASSIVES		1

@@ -1,10 +1,10 @@
 /*
- * p_adjust.c — crm.p_adjust: p-values adjusted for multiple comparisons,
+ * p_adjust_sql.c — crm.p_adjust: p-values adjusted for multiple comparisons,
  * the same numbers as R's stats::p.adjust (R Core Team; methods of
  * Bonferroni, Holm 1979, Hochberg 1988, Benjamini & Hochberg 1995,
  * Benjamini & Yekutieli 2001).  Formulas: ../shared/notes/stats-math.md §13.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
 #include "utils/builtins.h"
 #include "utils/float.h"

@@ -3,11 +3,11 @@
  * uplift (with Newcombe's interval) and the sample-ratio-mismatch check.
  * Formulas: ../shared/notes/stats-math.md §6 and §8.
  */
-#include "experiments.h"
+#include "stats/experiments.h"
 
 #include <math.h>
 
-#include "distributions.h"
+#include "math/distributions.h"
 
 static void
 set(double *out, bool *isnull, int column, double value)

@@ -3,11 +3,11 @@
  * two-sided test at level alpha with the given power (normal approximation).
  * Formulas: ../shared/notes/stats-math.md §12.
  */
-#include "experiments.h"
+#include "stats/experiments.h"
 
 #include <math.h>
 
-#include "distributions.h"
+#include "math/distributions.h"
 
 /* n = 2 (z_{1-alpha/2} + z_{power})^2 sd^2 / mde^2: equal arms, equal variances */
 double

@@ -1,10 +1,10 @@
 /*
- * experiment_scalars.c — SQL wrappers of the scalar experiment functions:
+ * sample_size_sql.c — SQL wrappers of the scalar experiment functions:
  * crm.srm_test, crm.ttest_sample_size, crm.ztest_sample_size.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
-#include "experiments.h"
+#include "stats/experiments.h"
 
 PG_FUNCTION_INFO_V1(crm_srm_test);
 PG_FUNCTION_INFO_V1(crm_ttest_sample_size_sql);

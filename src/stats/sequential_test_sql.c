@@ -1,17 +1,17 @@
 /*
- * sequential_test.c — crm.sequential_test: the mixture sequential
+ * sequential_test_sql.c — crm.sequential_test: the mixture sequential
  * probability ratio test (mSPRT) with a normal mixing distribution,
  * Johari, Koomen, Pekelis & Walsh, "Peeking at A/B tests" (KDD 2017) and
  * Johari, Pekelis & Walsh, "Always valid inference" (2015); the always-valid
  * p-value of one look and the confidence sequence at that look.
  * Formulas: ../shared/notes/stats-math.md §11.1.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
 #include "access/htup_details.h"
 #include "executor/executor.h"
 
-#include "experiments.h"
+#include "stats/experiments.h"
 
 typedef enum SequentialColumn
 {

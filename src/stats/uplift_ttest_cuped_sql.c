@@ -1,5 +1,5 @@
 /*
- * agg_cuped.c — the crm.uplift_ttest_cuped aggregate: Welch's t-test on
+ * uplift_ttest_cuped_sql.c — the crm.uplift_ttest_cuped aggregate: Welch's t-test on
  * CUPED-adjusted values (Deng, Xu, Kohavi & Walker, WSDM 2013), float8 and
  * numeric values, with or without a confidence level.
  *
@@ -8,10 +8,10 @@
  * confidence (0 = default)}.  Rows with a NULL arm, value or pre-period
  * value are skipped.  Formulas: ../shared/notes/stats-math.md §9.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
-#include "comoments.h"
-#include "experiments.h"
+#include "stats/comoments.h"
+#include "stats/experiments.h"
 
 #define CUPED_TREATMENT		0
 #define CUPED_CONTROL		COMOMENTS_LEN

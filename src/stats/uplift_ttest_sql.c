@@ -1,15 +1,15 @@
 /*
- * agg_ttest.c — the crm.uplift_ttest aggregate (float8 and numeric values,
+ * uplift_ttest_sql.c — the crm.uplift_ttest aggregate (float8 and numeric values,
  * with or without a confidence level).
  *
  * State: float8[13] = {moments of the treatment arm, moments of the control
  * arm (six values each, moments.h), confidence (0 = default)}.  Rows with a NULL
  * arm or value are skipped.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
-#include "experiments.h"
-#include "moments.h"
+#include "stats/experiments.h"
+#include "stats/moments.h"
 
 #define TTEST_TREATMENT		0
 #define TTEST_CONTROL		MOMENTS_LEN

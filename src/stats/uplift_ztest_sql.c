@@ -1,5 +1,5 @@
 /*
- * agg_ztest.c — the crm.uplift_ztest aggregate (conversion uplift, with or
+ * uplift_ztest_sql.c — the crm.uplift_ztest aggregate (conversion uplift, with or
  * without a confidence level).
  *
  * State: float8[5] = {customers, conversions of the treatment arm,
@@ -7,9 +7,9 @@
  * Counts are exact in a double up to 2^53.  Rows with a NULL arm or outcome
  * are skipped.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
-#include "experiments.h"
+#include "stats/experiments.h"
 
 #define ZTEST_N_TREATMENT	0
 #define ZTEST_X_TREATMENT	1

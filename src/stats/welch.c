@@ -4,12 +4,12 @@
  * Each arm comes as a moments quadruple (moments.h).
  * Formulas: ../shared/notes/stats-math.md §2.
  */
-#include "experiments.h"
+#include "stats/experiments.h"
 
 #include <math.h>
 
-#include "distributions.h"
-#include "moments.h"
+#include "math/distributions.h"
+#include "stats/moments.h"
 
 static void
 set(double *out, bool *isnull, int column, double value)

@@ -2,7 +2,7 @@
  * sql_util.c — argument checks, float8[] aggregate states and composite
  * results shared by the SQL-callable functions.
  */
-#include "sql_util.h"
+#include "util/sql_util.h"
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/distributions.h"
+#include "math/distributions.h"
 
 int
 main(int argc, char **argv)

@@ -6,10 +6,10 @@
  *
  * Usage: test_clv [data_dir]   (default: run from /work/clv_dev)
  */
-#include "clv_models.h"
-#include "clv_quad.h"
-#include "clv_rows.h"
-#include "hyp2f1.h"
+#include "clv/canonical_rows.h"
+#include "clv/models.h"
+#include "math/hyp2f1.h"
+#include "math/quadrature.h"
 
 #include <math.h>
 #include <stdint.h>
