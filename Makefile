@@ -5,6 +5,7 @@
 #   make test                   everything, in throw-away clusters (README Quick start)
 #   make demo                   the showcase on real data, in a throw-away cluster
 #   make bench                  benchmarks (test/bench/), not part of the tests
+#   make check-purity           the pure C files compile without PostgreSQL headers
 #   make refs                   recompute reference values (needs python3-mpmath, python3-scipy)
 
 EXTENSION   = crm_marketing
@@ -46,7 +47,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench refs deps check-numerics check-clv
+.PHONY: test demo bench refs deps check-numerics check-clv check-purity
 
 deps:
 	bash test/deps.sh
@@ -84,3 +85,22 @@ check-clv: test/tools/test_clv
 test/tools/test_clv: test/tools/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h src/clv/*.h)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Wno-unused-parameter -D_POSIX_C_SOURCE=200112L -Isrc -o $@ \
 		$(CLV_SOURCES) test/tools/test_clv.c -lm
+
+# Purity as a build fact: the numerics are plain C99 with no PostgreSQL types
+# (README "Development").  Every file of src/math/, src/stats/, src/clv/ and
+# src/customers/ is pure unless its name ends in _sql (the SQL glue) or it is
+# one of the server modules listed here; siphash is pure too.  They are
+# compiled with nothing but -Isrc, so an include of a PostgreSQL header fails.
+SERVER_MODULES = src/clv/score_cache src/customers/customer_map src/customers/period_bucket
+PURE_SOURCES = $(filter-out %_sql.c %_sql.h $(addsuffix .c,$(SERVER_MODULES)) $(addsuffix .h,$(SERVER_MODULES)), \
+                 $(sort $(wildcard $(addsuffix /*.c,src/math src/stats src/clv src/customers) \
+                                   $(addsuffix /*.h,src/math src/stats src/clv src/customers)))) \
+               src/automation/siphash.c src/automation/siphash.h
+PURE_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Wno-unused-parameter \
+              -Werror=implicit-function-declaration -Isrc
+check-purity:
+	@for f in $(PURE_SOURCES); do \
+		case $$f in *.h) lang="-fsyntax-only -x c";; *) lang="-c -o /dev/null";; esac; \
+		$(CC) $(PURE_CFLAGS) $$lang $$f || { echo "check-purity: $$f is not pure C (it needs a PostgreSQL header)" >&2; exit 1; }; \
+	done; \
+	echo "check-purity: $(words $(PURE_SOURCES)) files compile without PostgreSQL headers"
