@@ -29,7 +29,15 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/campaign_report.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates incrementality_stats clv_summary clv_models campaign_report overload_symbols fuzz_all_functions
+# pg_regress tests (sql/, expected/), named <domain>_<what>; init first, the fuzz test last.
+REGRESS     = init \
+              stats_distributions stats_uplift_ttest stats_uplift_ztest stats_nps stats_srm_sample_size \
+              stats_state_validation stats_parallel \
+              customers_rfm customers_cohorts customers_kpis customers_parallel customers_bi \
+              automation_campaigns automation_templates \
+              stats_incrementality customers_purchase_summary clv_models automation_campaign_report \
+              customers_overload_symbols \
+              fuzz_all_functions
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config
