@@ -48,7 +48,7 @@ SELECT * FROM (SELECT (crm.customer_kpis(7, now(), 12.5)).*) k;
 SELECT test.error_of($$SELECT crm.customer_kpis(1, now(), 'NaN'::float8)$$);
 SELECT test.error_of($$SELECT crm.customer_kpis(1, '-infinity', 1.0)$$);
 SELECT test.error_of($$SELECT crm.customer_kpis(1, now(), 1e300::numeric * 1e300)$$);
--- the serialized state is validated (see cohorts.sql for the declaration trick)
+-- the serialized state is validated (see customers_cohorts.sql for the declaration trick)
 CREATE FUNCTION test.kpis_deserialize(bytea, bytea) RETURNS boolean
 AS 'crm_marketing', 'crm_customer_kpis_deserialize' LANGUAGE C STRICT;
 SELECT test.error_of($$SELECT test.kpis_deserialize('\x43524b500100000000000000000a'::bytea, '')$$);

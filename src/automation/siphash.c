@@ -2,7 +2,7 @@
  * siphash.c — SipHash-2-4, written from the algorithm's description in the
  * paper (two compression rounds per 8-byte word, four finalization rounds;
  * the last word carries the message length in its top byte).  Checked
- * against the paper's test vectors (sql/campaigns.sql).
+ * against the paper's test vectors (sql/automation_campaigns.sql).
  */
 #include "automation/siphash.h"
 

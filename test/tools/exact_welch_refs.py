@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Exact Welch t-test for the near-1e9 case T4 of sql/uplift_ttest.sql.
+"""Exact Welch t-test for the near-1e9 case T4 of sql/stats_uplift_ttest.sql.
 
 The inputs are the doubles that the SQL (and R) arithmetic produces; means and
 variances are then computed in exact rational arithmetic, and t, df and p with

@@ -1,7 +1,7 @@
 # Reference values for the experiment statistics, computed with base R
 # (an implementation independent of ours).  Run: Rscript test/tools/experiment_refs.R
-# The numbers are pasted into sql/uplift_ttest.sql, sql/uplift_ztest.sql,
-# sql/nps.sql and sql/scalars.sql; each data set below is rebuilt there in SQL
+# The numbers are pasted into sql/stats_uplift_ttest.sql, sql/stats_uplift_ztest.sql,
+# sql/stats_nps.sql and sql/stats_srm_sample_size.sql; each data set below is rebuilt there in SQL
 # by the same integer formulas.
 options(digits = 17)
 

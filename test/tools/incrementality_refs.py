@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference values for sql/incrementality_stats.sql, computed independently of our C code.
+"""Reference values for sql/stats_incrementality.sql, computed independently of our C code.
 
 Rerun (Debian python3-numpy, python3-scipy, python3-mpmath; `bash test/deps.sh refs`):
 
@@ -7,7 +7,7 @@ Rerun (Debian python3-numpy, python3-scipy, python3-mpmath; `bash test/deps.sh r
 
 It rewrites test/data/cuped_data.csv (the data set, a fixed seed; every value
 is printed with 17 significant digits so PostgreSQL reads back the same
-doubles) and prints the reference numbers that sql/incrementality_stats.sql
+doubles) and prints the reference numbers that sql/stats_incrementality.sql
 holds:
 
 - CUPED (Deng, Xu, Kohavi & Walker 2013): theta = cov(y, x) / var(x) over both
