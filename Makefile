@@ -45,7 +45,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-f
               $(if $(WERROR),-Werror)
 SHLIB_LINK  = -lm
 
-EXTRA_CLEAN = test/tools/check_distributions test/tools/test_clv
+EXTRA_CLEAN = test/unit/check_distributions test/unit/test_clv
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -71,28 +71,28 @@ bench:
 
 # Reference values from mpmath (independent of our C code); the CSV is committed.
 refs:
-	/usr/bin/python3 test/tools/gen_distribution_refs.py
-	/usr/bin/python3 test/tools/clv_refs.py > test/data/clv_prediction_refs.csv.tmp
+	/usr/bin/python3 test/refgen/gen_distribution_refs.py
+	/usr/bin/python3 test/refgen/clv_refs.py > test/data/clv_prediction_refs.csv.tmp
 	mv test/data/clv_prediction_refs.csv.tmp test/data/clv_prediction_refs.csv
-	/usr/bin/python3 test/tools/incrementality_refs.py
+	/usr/bin/python3 test/refgen/incrementality_refs.py
 
 # Quick loop while working on the numerics: the C functions against the reference CSV.
-check-numerics: test/tools/check_distributions
-	test/tools/check_distributions test/data/distribution_refs.csv
+check-numerics: test/unit/check_distributions
+	test/unit/check_distributions test/data/distribution_refs.csv
 
-test/tools/check_distributions: test/tools/check_distributions.c src/math/distributions.c src/math/distributions.h
-	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/tools/check_distributions.c src/math/distributions.c -lm
+test/unit/check_distributions: test/unit/check_distributions.c src/math/distributions.c src/math/distributions.h
+	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/check_distributions.c src/math/distributions.c -lm
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
 CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \
               src/clv/canonical_rows.c src/clv/discount.c src/clv/bgnbd.c src/clv/pareto_nbd.c \
               src/clv/gamma_gamma.c
-check-clv: test/tools/test_clv
-	test/tools/test_clv
+check-clv: test/unit/test_clv
+	test/unit/test_clv
 
-test/tools/test_clv: test/tools/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h src/clv/*.h)
+test/unit/test_clv: test/unit/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h src/clv/*.h)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Wno-unused-parameter -D_POSIX_C_SOURCE=200112L -Isrc -o $@ \
-		$(CLV_SOURCES) test/tools/test_clv.c -lm
+		$(CLV_SOURCES) test/unit/test_clv.c -lm
 
 # Purity as a build fact: the numerics are plain C99 with no PostgreSQL types
 # (README "Development").  Every file of src/math/, src/stats/, src/clv/ and

@@ -1,7 +1,7 @@
 -- Incrementality statistics: crm.uplift_ttest_cuped, crm.p_adjust, crm.sequential_test.
 -- References are independent of our C code: scipy/numpy/mpmath
--- (test/tools/incrementality_refs.py, data in test/data/cuped_data.csv) and
--- base R's p.adjust (test/tools/p_adjust_refs.R).
+-- (test/refgen/incrementality_refs.py, data in test/data/cuped_data.csv) and
+-- base R's p.adjust (test/refgen/p_adjust_refs.R).
 
 ------------------------------------------------------------------------------
 -- CUPED

@@ -1,5 +1,5 @@
 -- crm.nps: Net Promoter Score with its margin of error, against base R
--- (test/tools/experiment_refs.R).
+-- (test/refgen/experiment_refs.R).
 
 -- N1: 200 answers (i * 7) % 11
 SELECT responses, promoters, passives, detractors, nps,

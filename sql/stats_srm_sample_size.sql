@@ -1,5 +1,5 @@
 -- crm.srm_test and the sample-size functions, against base R
--- (chisq.test, power.prop.test; test/tools/experiment_refs.R).
+-- (chisq.test, power.prop.test; test/refgen/experiment_refs.R).
 
 SELECT test.check('equal', crm.srm_test(5000, 5000), 1, 0),
        test.check('5100/4900', crm.srm_test(5100, 4900), 0.045500263896358473, 1e-12),

@@ -1,4 +1,4 @@
--- crm.uplift_ttest: Welch t-test against base R's t.test (test/tools/experiment_refs.R).
+-- crm.uplift_ttest: Welch t-test against base R's t.test (test/refgen/experiment_refs.R).
 
 -- T1: Student's sleep data (R datasets::sleep), treatment = group 1.
 CREATE TABLE sleep (grp int, extra float8);
@@ -68,7 +68,7 @@ FROM (SELECT (crm.uplift_ttest(treated, value)).* FROM
 
 -- T4: values near 1e9 with a spread of 0.1.  Welford on shifted values keeps
 -- the variance and the difference of means exact.  Reference: exact rational
--- arithmetic on the same doubles (test/tools/exact_welch_refs.py); R's t.test
+-- arithmetic on the same doubles (test/refgen/exact_welch_refs.py); R's t.test
 -- is off by 2.3e-7 here (t = -3.9882283630287012), so it cannot be the reference.
 CREATE TABLE t4 AS
 SELECT true AS treated, 1e9::float8 + ((i * 7) % 13) / 10.0::float8 AS value FROM generate_series(1, 200) i

@@ -8,7 +8,7 @@
  * panel; it stops once delta*t > 50 (the rest is below e^-50 relative).
  * Each panel costs 10 predictions: scoring a customer's discounted value
  * is mostly this integral.
- * Measured against mpmath (test/tools/clv_refs.py, 108 rows, delta 0.0027
+ * Measured against mpmath (test/refgen/clv_refs.py, 108 rows, delta 0.0027
  * and 0.05, H 52 and 1e4): max relative error 4.2e-15; against 20-point
  * panels of half the width over 3,780 wider cases (make check-clv): 4e-15
  * for x <= 500, 7e-14 at x = 5000.

@@ -1,5 +1,5 @@
 # Reference values for the experiment statistics, computed with base R
-# (an implementation independent of ours).  Run: Rscript test/tools/experiment_refs.R
+# (an implementation independent of ours).  Run: Rscript test/refgen/experiment_refs.R
 # The numbers are pasted into sql/stats_uplift_ttest.sql, sql/stats_uplift_ztest.sql,
 # sql/stats_nps.sql and sql/stats_srm_sample_size.sql; each data set below is rebuilt there in SQL
 # by the same integer formulas.

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """
 hyp2f1_refs.py - mpmath reference values of ln 2F1(rho, b; rho+1; z) near
-z = 1 for the Pareto/NBD code paths in src/hyp2f1.c.
+z = 1 for the Pareto/NBD code paths in src/math/hyp2f1.c.
 
 Run with /usr/bin/python3 (needs python3-mpmath):
-    /usr/bin/python3 test/tools/hyp2f1_refs.py > test/data/hyp2f1_refs.csv
+    /usr/bin/python3 test/refgen/hyp2f1_refs.py > test/data/hyp2f1_refs.csv
 
 Grid: 1 - z = 1e-3 ... 1e-12, rho and b up to 1e8, b next to integers, and
 b = rho + 1 - e with small e (the alpha >= beta branch, b = s + 1).  Only

@@ -3,7 +3,7 @@
 
 Rerun (Debian python3-numpy, python3-scipy, python3-mpmath; `bash test/deps.sh refs`):
 
-    /usr/bin/python3 test/tools/incrementality_refs.py
+    /usr/bin/python3 test/refgen/incrementality_refs.py
 
 It rewrites test/data/cuped_data.csv (the data set, a fixed seed; every value
 is printed with 17 significant digits so PostgreSQL reads back the same

@@ -1,5 +1,5 @@
 # Reference values for crm.p_adjust, from base R's stats::p.adjust (an
-# implementation independent of ours).  Run: Rscript test/tools/p_adjust_refs.R
+# implementation independent of ours).  Run: Rscript test/refgen/p_adjust_refs.R
 # Prints one SQL VALUES row per (vector, method); the rows are pasted into
 # sql/stats_incrementality.sql.  NA is R's missing value, NULL in SQL.
 options(digits = 17)

@@ -1,10 +1,10 @@
 /*
- * check_distributions.c — developer tool: compares src/distributions.c with
+ * check_distributions.c — developer tool: compares src/math/distributions.c with
  * the mpmath reference values in test/data/distribution_refs.csv and prints
  * the worst relative error per function and df band, plus every case over
  * its tolerance.  Exit status 1 if any case fails.  (The regression suite
  * runs the same comparison through SQL; this is the quick loop for working
- * on the numerics.)  Build and run: make -C test/tools check
+ * on the numerics.)  Build and run: make check-numerics
  */
 #include <math.h>
 #include <stdio.h>
