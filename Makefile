@@ -2,6 +2,7 @@
 #
 #   make && make install        build and install into the PostgreSQL of pg_config
 #   make installcheck           pg_regress suite against a running server
+#   make prove_installcheck     TAP tests of the worker (test/t/), after make install
 #   make test                   everything, in throw-away clusters (README Quick start)
 #   make demo                   the showcase on real data, in a throw-away cluster
 #   make bench                  benchmarks (test/bench/), not part of the tests
@@ -55,7 +56,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench refs deps check-numerics check-clv check-purity
+.PHONY: test demo bench refs deps check-numerics check-clv check-purity prove_installcheck
 
 deps:
 	bash test/deps.sh
@@ -68,6 +69,12 @@ demo:
 
 bench:
 	bash test/bench/run_bench.sh
+
+# The TAP tests of test/t/ against the installed extension, in clusters of
+# their own (PostgreSQL::Test::Cluster), as pgvector's prove_installcheck:
+#   make prove_installcheck PROVE_TESTS=test/t/002_crash.pl PROVE_FLAGS=--verbose
+prove_installcheck:
+	TAP_TESTS='$(addprefix t/,$(notdir $(PROVE_TESTS)))' PROVE_FLAGS='$(PROVE_FLAGS)' bash test/run_tap.sh
 
 # Reference values from mpmath (independent of our C code); the CSV is committed.
 refs:

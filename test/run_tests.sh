@@ -58,7 +58,7 @@ jdbc() {
 
 # the background worker: PostgreSQL::Test::Cluster, clusters of its own
 tap() {
-	bash test/run_tap.sh
+	make -s prove_installcheck
 }
 
 # the numerics in plain C, no server: the pure files compile without
