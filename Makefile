@@ -2,16 +2,20 @@
 #
 #   make && make install        build and install into the PostgreSQL of pg_config
 #   make installcheck           pg_regress suite against a running server
+#   make prove_installcheck     TAP tests of the worker (test/t/), after make install
 #   make test                   everything, in throw-away clusters (README Quick start)
 #   make demo                   the showcase on real data, in a throw-away cluster
 #   make bench                  benchmarks (test/bench/), not part of the tests
+#   make check-purity           the pure C files compile without PostgreSQL headers
 #   make refs                   recompute reference values (needs python3-mpmath, python3-scipy)
 
 EXTENSION   = crm_marketing
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = crm_marketing
-OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# src/ is split by domain (README "Development"); headers are included by
+# their path under src/ ("math/hyp2f1.h"), so -Isrc is the only include flag.
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 # The install script is assembled from one file per concept, in this order.
 SQL_PARTS   = src/sql/header.sql \
@@ -26,15 +30,23 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/campaign_report.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = init distributions uplift_ttest uplift_ztest nps scalars state_validation parallel rfm cohorts kpis customers_parallel bi campaigns templates incrementality_stats clv_summary clv_models campaign_report overload_symbols fuzz_all_functions
+# pg_regress tests (sql/, expected/), named <domain>_<what>; init first, the fuzz test last.
+REGRESS     = init \
+              stats_distributions stats_uplift_ttest stats_uplift_ztest stats_nps stats_srm_sample_size \
+              stats_state_validation stats_parallel \
+              customers_rfm customers_cohorts customers_kpis customers_parallel customers_bi \
+              automation_campaigns automation_templates \
+              stats_incrementality customers_purchase_summary clv_models automation_campaign_report \
+              customers_overload_symbols \
+              fuzz_all_functions
 REGRESS_OPTS = --load-extension=plpgsql
 
 PG_CONFIG  ?= pg_config
-PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare \
+PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare \
               $(if $(WERROR),-Werror)
 SHLIB_LINK  = -lm
 
-EXTRA_CLEAN = test/tools/check_distributions test/tools/test_clv
+EXTRA_CLEAN = test/unit/check_distributions test/unit/test_clv
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -42,9 +54,9 @@ include $(PGXS)
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@
 
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench refs deps check-numerics check-clv
+.PHONY: test demo bench refs deps check-numerics check-clv check-purity prove_installcheck
 
 deps:
 	bash test/deps.sh
@@ -58,26 +70,52 @@ demo:
 bench:
 	bash test/bench/run_bench.sh
 
+# The TAP tests of test/t/ against the installed extension, in clusters of
+# their own (PostgreSQL::Test::Cluster), as pgvector's prove_installcheck:
+#   make prove_installcheck PROVE_TESTS=test/t/002_crash.pl PROVE_FLAGS=--verbose
+prove_installcheck:
+	TAP_TESTS='$(addprefix t/,$(notdir $(PROVE_TESTS)))' PROVE_FLAGS='$(PROVE_FLAGS)' bash test/run_tap.sh
+
 # Reference values from mpmath (independent of our C code); the CSV is committed.
 refs:
-	/usr/bin/python3 test/tools/gen_distribution_refs.py
-	/usr/bin/python3 test/tools/clv_refs.py > test/data/clv_prediction_refs.csv.tmp
+	/usr/bin/python3 test/refgen/gen_distribution_refs.py
+	/usr/bin/python3 test/refgen/clv_refs.py > test/data/clv_prediction_refs.csv.tmp
 	mv test/data/clv_prediction_refs.csv.tmp test/data/clv_prediction_refs.csv
-	/usr/bin/python3 test/tools/incrementality_refs.py
+	/usr/bin/python3 test/refgen/incrementality_refs.py
 
 # Quick loop while working on the numerics: the C functions against the reference CSV.
-check-numerics: test/tools/check_distributions
-	test/tools/check_distributions test/data/distribution_refs.csv
+check-numerics: test/unit/check_distributions
+	test/unit/check_distributions test/data/distribution_refs.csv
 
-test/tools/check_distributions: test/tools/check_distributions.c src/distributions.c src/distributions.h
-	$(CC) -O2 -Wall -Wextra -o $@ test/tools/check_distributions.c src/distributions.c -lm
+test/unit/check_distributions: test/unit/check_distributions.c src/math/distributions.c src/math/distributions.h
+	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/check_distributions.c src/math/distributions.c -lm
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
-CLV_SOURCES = src/clv_special.c src/clv_quad.c src/hyp2f1.c src/clv_optimizer.c src/clv_rows.c \
-              src/clv_discount.c src/clv_bgnbd.c src/clv_pareto_nbd.c src/clv_gamma_gamma.c
-check-clv: test/tools/test_clv
-	test/tools/test_clv
+CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \
+              src/clv/canonical_rows.c src/clv/discount.c src/clv/bgnbd.c src/clv/pareto_nbd.c \
+              src/clv/gamma_gamma.c
+check-clv: test/unit/test_clv
+	test/unit/test_clv
 
-test/tools/test_clv: test/tools/test_clv.c $(CLV_SOURCES) $(wildcard src/clv_*.h) src/hyp2f1.h
+test/unit/test_clv: test/unit/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h src/clv/*.h)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Wno-unused-parameter -D_POSIX_C_SOURCE=200112L -Isrc -o $@ \
-		$(CLV_SOURCES) test/tools/test_clv.c -lm
+		$(CLV_SOURCES) test/unit/test_clv.c -lm
+
+# Purity as a build fact: the numerics are plain C99 with no PostgreSQL types
+# (README "Development").  Every file of src/math/, src/stats/, src/clv/ and
+# src/customers/ is pure unless its name ends in _sql (the SQL glue) or it is
+# one of the server modules listed here; siphash is pure too.  They are
+# compiled with nothing but -Isrc, so an include of a PostgreSQL header fails.
+SERVER_MODULES = src/clv/score_cache src/customers/customer_map src/customers/period_bucket
+PURE_SOURCES = $(filter-out %_sql.c %_sql.h $(addsuffix .c,$(SERVER_MODULES)) $(addsuffix .h,$(SERVER_MODULES)), \
+                 $(sort $(wildcard $(addsuffix /*.c,src/math src/stats src/clv src/customers) \
+                                   $(addsuffix /*.h,src/math src/stats src/clv src/customers)))) \
+               src/automation/siphash.c src/automation/siphash.h
+PURE_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Wno-unused-parameter \
+              -Werror=implicit-function-declaration -Isrc
+check-purity:
+	@for f in $(PURE_SOURCES); do \
+		case $$f in *.h) lang="-fsyntax-only -x c";; *) lang="-c -o /dev/null";; esac; \
+		$(CC) $(PURE_CFLAGS) $$lang $$f || { echo "check-purity: $$f is not pure C (it needs a PostgreSQL header)" >&2; exit 1; }; \
+	done; \
+	echo "check-purity: $(words $(PURE_SOURCES)) files compile without PostgreSQL headers"

@@ -16,9 +16,9 @@
 #include "postmaster/bgworker.h"
 #include "utils/guc.h"
 
+#include "automation/utility_hook.h"
+#include "automation/worker_shmem.h"
 #include "crm_guc.h"
-#include "utility_hook.h"
-#include "worker_shmem.h"
 
 PG_MODULE_MAGIC;
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the TAP tests of test/t/ (PostgreSQL::Test::Cluster from the server
 # headers package).  initdb refuses to run as root, so as root the tests run
-# as the postgres user, from a copy of test/t/ it owns.
+# as the postgres user, from a copy of test/t/ it owns.  `make
+# prove_installcheck` runs it (PROVE_TESTS=test/t/002_crash.pl picks files,
+# passed here as TAP_TESTS=t/002_crash.pl; PROVE_FLAGS goes to prove).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bindir=$(pg_config --bindir)

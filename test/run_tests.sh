@@ -58,16 +58,17 @@ jdbc() {
 
 # the background worker: PostgreSQL::Test::Cluster, clusters of its own
 tap() {
-	bash test/run_tap.sh
+	make -s prove_installcheck
 }
 
-# the numerics in plain C, no server: distributions and CLV models against
-# the mpmath references, published fits, simulations
+# the numerics in plain C, no server: the pure files compile without
+# PostgreSQL headers; distributions and CLV models against the mpmath
+# references, published fits, simulations
 numerics() {
-	make -s check-numerics && make -s check-clv
+	make -s check-purity && make -s check-numerics && make -s check-clv
 }
 
-run "C numerics (make check-numerics, make check-clv)" numerics
+run "C numerics (make check-purity, check-numerics, check-clv)" numerics
 run "pg_regress (sql/, expected/)" regress
 run "pgTAP API contract (test/pgtap/)" pgtap
 run "JDBC column types (test/jdbc/)" jdbc

@@ -1,0 +1,162 @@
+/*
+ * segment_refresh.c — one refresh of a segment, set-based, in the caller's
+ * transaction (crm.refresh_segment and the background worker share it).
+ *
+ * The segment's query runs as its owner, read-only (job_exec.c); then one
+ * statement diffs the result against the current members: members no
+ * longer returned get exited_at, customers newly returned get a new row.
+ * History is kept, so "entered At Risk in the last day" is a query on
+ * crm.segment_membership, and a campaign audience can be exactly that.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "automation/job_exec.h"
+#include "automation/jobs.h"
+#include "crm_guc.h"
+
+static const char *const DIFF_SQL =
+"WITH now_members AS (SELECT DISTINCT r.customer_id FROM pg_temp.%2$s r),"
+" exited AS ("
+"  UPDATE %1$s.segment_membership m SET exited_at = now()"
+"  WHERE m.segment_id = $1 AND m.exited_at IS NULL"
+"    AND NOT EXISTS (SELECT 1 FROM now_members n WHERE n.customer_id = m.customer_id)"
+"  RETURNING 1),"
+" entered AS ("
+"  INSERT INTO %1$s.segment_membership (segment_id, customer_id, entered_at)"
+"  SELECT $1, n.customer_id, now() FROM now_members n"
+"  WHERE NOT EXISTS (SELECT 1 FROM %1$s.segment_membership m"
+"                    WHERE m.segment_id = $1 AND m.customer_id = n.customer_id AND m.exited_at IS NULL)"
+"  RETURNING 1)"
+" SELECT (SELECT count(*) FROM entered), (SELECT count(*) FROM exited), (SELECT count(*) FROM now_members)";
+
+/* The refresh itself, with SPI connected and the search_path pinned. */
+static void
+refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefreshResult *result)
+{
+	const char *schema = crm_schema_quoted();
+	TimestampTz started = GetCurrentTimestamp();
+	Datum		key;
+	Oid			key_type;
+	bool		isnull;
+	Oid			owner;
+	char	   *segment_name,
+			   *what,
+			   *query,
+			   *search_path,
+			   *status;
+	bool		due;
+	const char *rows = crm_job_rows_table();
+
+	if (segment_id != 0)
+	{
+		key = Int64GetDatum(segment_id);
+		key_type = INT8OID;
+	}
+	else
+	{
+		key = CStringGetTextDatum(name);
+		key_type = TEXTOID;
+	}
+	crm_job_execute(psprintf("SELECT segment_id, name, owner::text, query, search_path, status,"
+							 " next_refresh_at <= now() FROM %s.segments WHERE %s = $1 FOR UPDATE",
+							 schema, segment_id != 0 ? "segment_id" : "name"),
+					1, &key_type, &key, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		if (caller == JOB_BY_WORKER)
+			return;				/* dropped meanwhile */
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("segment \"%s\" does not exist", name)));
+	}
+	segment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	segment_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	what = psprintf("segment \"%s\"", segment_name);
+	owner = crm_job_owner_oid(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), what);
+	query = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+	search_path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6);
+	due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &isnull));
+
+	if (caller == JOB_BY_WORKER && (strcmp(status, "active") != 0 || !due))
+		return;
+	if (caller == JOB_BY_HAND && strcmp(status, "paused") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("segment \"%s\" is paused", segment_name)));
+	crm_job_check_owner(owner, what);
+
+	(void) crm_job_collect(query, owner, search_path, false, NULL,
+						   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, rows, what);
+	{
+		Oid			t[1] = {INT8OID};
+		Datum		v[1];
+
+		v[0] = Int64GetDatum(segment_id);
+		crm_job_execute(psprintf(DIFF_SQL, schema, rows), 1, t, v, NULL, SPI_OK_SELECT);
+		result->entered = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		result->exited = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		result->members = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	}
+	{
+		Oid			t[6] = {INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID};
+		Datum		v[6];
+
+		v[0] = Int64GetDatum(segment_id);
+		v[1] = CStringGetTextDatum(caller == JOB_BY_WORKER ? "worker" : "manual");
+		v[2] = TimestampTzGetDatum(started);
+		v[3] = Int64GetDatum(result->entered);
+		v[4] = Int64GetDatum(result->exited);
+		v[5] = Int64GetDatum(result->members);
+		crm_job_execute(psprintf("WITH s AS (UPDATE %1$s.segments SET last_refresh_at = now(),"
+								 " next_refresh_at = now() + refresh_every, members = $6, status = 'active',"
+								 " last_error = NULL WHERE segment_id = $1 RETURNING name)"
+								 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at,"
+								 " status, audience, entered, exited)"
+								 " SELECT 'segment', s.name, $2, $3, clock_timestamp(), 'ok', $6, $4, $5 FROM s",
+								 schema),
+						6, t, v, NULL, SPI_OK_INSERT);
+	}
+	result->ran = true;
+}
+
+void
+crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller, SegmentRefreshResult *result)
+{
+	int			pinned;
+
+	memset(result, 0, sizeof(*result));
+	SPI_connect();
+	pinned = crm_pin_search_path();
+	refresh_locked(segment_id, name, caller, result);
+	AtEOXact_GUC(true, pinned);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(crm_refresh_segment_sql);
+
+/* refresh_segment(name text) returns (entered, exited, members) */
+Datum
+crm_refresh_segment_sql(PG_FUNCTION_ARGS)
+{
+	SegmentRefreshResult r;
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	crm_segment_refresh(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "crm.refresh_segment: called in a context that cannot accept a composite");
+	values[0] = Int64GetDatum(r.entered);
+	values[1] = Int64GetDatum(r.exited);
+	values[2] = Int64GetDatum(r.members);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}

@@ -1,0 +1,53 @@
+/*
+ * sending_switch.c — is this database the one where sending was enabled?
+ * (see sending_switch.h).  The row of crm.sending_enabled_in must name this
+ * cluster (GetSystemIdentifier, which pg_upgrade, initdb and pg_restore into
+ * another cluster change) and this database (MyDatabaseId, which CREATE
+ * DATABASE ... TEMPLATE and a restore into a new database change).
+ */
+#include "postgres.h"
+
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+
+#include "automation/jobs.h"
+#include "automation/sending_switch.h"
+
+bool
+crm_sending_enabled_here(void)
+{
+	Oid			types[2] = {INT8OID, OIDOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum((int64) GetSystemIdentifier());
+	values[1] = ObjectIdGetDatum(MyDatabaseId);
+	crm_job_execute(psprintf("SELECT 1 FROM %s.sending_enabled_in WHERE system_identifier OPERATOR(pg_catalog.=) $1"
+							 " AND database_oid OPERATOR(pg_catalog.=) $2", crm_schema_quoted()),
+					2, types, values, NULL, SPI_OK_SELECT);
+	return SPI_processed > 0;
+}
+
+PG_FUNCTION_INFO_V1(crm_sending_enabled);
+PG_FUNCTION_INFO_V1(crm_system_identifier);
+
+/* sending_enabled() returns boolean */
+Datum
+crm_sending_enabled(PG_FUNCTION_ARGS)
+{
+	bool		enabled;
+
+	SPI_connect();
+	enabled = crm_sending_enabled_here();
+	SPI_finish();
+	PG_RETURN_BOOL(enabled);
+}
+
+/* _system_identifier() returns bigint: this cluster's, as pg_control_system() shows it */
+Datum
+crm_system_identifier(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) GetSystemIdentifier());
+}

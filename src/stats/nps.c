@@ -1,0 +1,51 @@
+/*
+ * nps.c — Net Promoter Score and its margin of error.
+ * Formulas: ../shared/notes/stats-math.md §7.
+ */
+#include "stats/experiments.h"
+
+#include <math.h>
+
+#include "math/distributions.h"
+
+void
+crm_nps_estimate(double promoters, double passives, double detractors, double confidence,
+				 double *out, bool *isnull)
+{
+	double		n = promoters + passives + detractors;
+	double		share_p,
+				share_d,
+				variance,
+				margin,
+				score;
+	int			i;
+
+	for (i = 0; i < NPS_NCOLUMNS; i++)
+		isnull[i] = true;
+	out[NPS_RESPONSES] = n;
+	out[NPS_PROMOTERS] = promoters;
+	out[NPS_PASSIVES] = passives;
+	out[NPS_DETRACTORS] = detractors;
+	for (i = NPS_RESPONSES; i <= NPS_DETRACTORS; i++)
+		isnull[i] = false;
+	if (n == 0)
+		return;
+
+	share_p = promoters / n;
+	share_d = detractors / n;
+	score = 100 * (share_p - share_d);
+
+	/*
+	 * Per-answer variance of X in {+1, 0, -1}: p+ + p- - (p+ - p-)^2, written
+	 * as a sum of non-negative terms so rounding cannot make it negative.
+	 */
+	variance = share_p * (1 - share_p) + share_d * (1 - share_d) + 2 * share_p * share_d;
+	margin = -crm_normal_quantile((1 - confidence) / 2) * 100 * sqrt(variance / n);
+
+	out[NPS_SCORE] = score;
+	out[NPS_MARGIN_OF_ERROR] = margin;
+	out[NPS_CI_LOW] = fmax(-100, score - margin);
+	out[NPS_CI_HIGH] = fmin(100, score + margin);
+	for (i = NPS_SCORE; i <= NPS_CI_HIGH; i++)
+		isnull[i] = false;
+}

@@ -1,0 +1,224 @@
+/*
+ * uplift_ttest_cuped_sql.c — the crm.uplift_ttest_cuped aggregate: Welch's t-test on
+ * CUPED-adjusted values (Deng, Xu, Kohavi & Walker, WSDM 2013), float8 and
+ * numeric values, with or without a confidence level.
+ *
+ * State: float8[29] = {comoments of (value, pre_period_value) in the
+ * treatment arm, the same for control (fourteen values each, comoments.h),
+ * confidence (0 = default)}.  Rows with a NULL arm, value or pre-period
+ * value are skipped.  Formulas: ../shared/notes/stats-math.md §9.
+ */
+#include "util/sql_util.h"
+
+#include "stats/comoments.h"
+#include "stats/experiments.h"
+
+#define CUPED_TREATMENT		0
+#define CUPED_CONTROL		COMOMENTS_LEN
+#define CUPED_CONFIDENCE	(2 * COMOMENTS_LEN)
+#define CUPED_STATE_LEN		(2 * COMOMENTS_LEN + 1)
+
+/* crm.ttest_cuped_result: the crm.ttest_result columns, then these */
+#define CUPED_THETA					TT_NCOLUMNS
+#define CUPED_VARIANCE_REDUCTION	(TT_NCOLUMNS + 1)
+#define CUPED_NCOLUMNS				(TT_NCOLUMNS + 2)
+
+static const char *const AGGREGATE = "crm.uplift_ttest_cuped";
+
+PG_FUNCTION_INFO_V1(crm_uplift_ttest_cuped_transfn);
+PG_FUNCTION_INFO_V1(crm_uplift_ttest_cuped_numeric_transfn);
+PG_FUNCTION_INFO_V1(crm_uplift_ttest_cuped_combine);
+PG_FUNCTION_INFO_V1(crm_uplift_ttest_cuped_final);
+
+/* 22003: a running sum or the result left the double range. */
+static void
+overflow_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s: value out of range: the running variance overflowed", AGGREGATE)));
+}
+
+/* Adds one (value, pre-period value) pair to the arm; shared by both overloads. */
+static Datum
+accumulate(FunctionCallInfo fcinfo, bool numeric)
+{
+	ArrayType  *state = crm_state_arg(fcinfo, 0, CUPED_STATE_LEN, AGGREGATE, true);
+	double	   *s = crm_state_values(state);
+	double		value,
+				pre;
+
+	if (PG_NARGS() > 4)
+	{
+		if (PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s: confidence must not be NULL", AGGREGATE)));
+		crm_state_set_confidence(&s[CUPED_CONFIDENCE], PG_GETARG_FLOAT8(4), AGGREGATE);
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_ARRAYTYPE_P(state);
+
+	if (numeric)
+	{
+		value = crm_numeric_to_double(PG_GETARG_DATUM(2), AGGREGATE, "value");
+		pre = crm_numeric_to_double(PG_GETARG_DATUM(3), AGGREGATE, "pre_period_value");
+	}
+	else
+	{
+		value = PG_GETARG_FLOAT8(2);
+		pre = PG_GETARG_FLOAT8(3);
+	}
+	crm_check_finite(value, AGGREGATE, "value");
+	crm_check_finite(pre, AGGREGATE, "pre_period_value");
+
+	if (unlikely(!comoments_add(&s[PG_GETARG_BOOL(1) ? CUPED_TREATMENT : CUPED_CONTROL], value, pre)))
+		overflow_error();
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* uplift_ttest_cuped_transfn(state, treated boolean, value float8, pre float8 [, confidence float8]) */
+Datum
+crm_uplift_ttest_cuped_transfn(PG_FUNCTION_ARGS)
+{
+	return accumulate(fcinfo, false);
+}
+
+/* uplift_ttest_cuped_transfn(state, treated boolean, value numeric, pre numeric [, confidence float8]) */
+Datum
+crm_uplift_ttest_cuped_numeric_transfn(PG_FUNCTION_ARGS)
+{
+	return accumulate(fcinfo, true);
+}
+
+/* Full check of a state's values (shape is checked by crm_state_arg). */
+static void
+check_state(const double *s)
+{
+	int			arm;
+
+	for (arm = CUPED_TREATMENT; arm <= CUPED_CONTROL; arm += COMOMENTS_LEN)
+	{
+		const char *name = arm == CUPED_TREATMENT ? "treatment" : "control";
+		const double *m = &s[arm];
+
+		crm_state_check_count(m[COMOMENTS_Y + MOMENTS_N], AGGREGATE, psprintf("%s value count", name));
+		crm_state_check_count(m[COMOMENTS_X + MOMENTS_N], AGGREGATE, psprintf("%s pre-period count", name));
+		if (!comoments_valid(m))
+			crm_state_invalid(AGGREGATE,
+							  psprintf("The %s co-moments {%g, %g, %g, %g, %g, %g, %g, %g, %g, %g, %g, %g, %g, %g} are inconsistent.",
+									   name, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7],
+									   m[8], m[9], m[10], m[11], m[12], m[13]));
+	}
+	crm_state_check_confidence(s[CUPED_CONFIDENCE], AGGREGATE);
+}
+
+/* uplift_ttest_cuped_combine(float8[], float8[]): merges partial states */
+Datum
+crm_uplift_ttest_cuped_combine(PG_FUNCTION_ARGS)
+{
+	double	   *a = crm_state_values(crm_state_arg(fcinfo, 0, CUPED_STATE_LEN, AGGREGATE, false));
+	double	   *b = crm_state_values(crm_state_arg(fcinfo, 1, CUPED_STATE_LEN, AGGREGATE, false));
+	double		merged[CUPED_STATE_LEN];
+
+	check_state(a);
+	check_state(b);
+	memcpy(merged, a, sizeof(merged));
+	if (!comoments_combine(&merged[CUPED_TREATMENT], &b[CUPED_TREATMENT]) ||
+		!comoments_combine(&merged[CUPED_CONTROL], &b[CUPED_CONTROL]))
+		overflow_error();
+	merged[CUPED_CONFIDENCE] = crm_state_merge_confidence(a[CUPED_CONFIDENCE], b[CUPED_CONFIDENCE],
+														  AGGREGATE);
+	PG_RETURN_ARRAYTYPE_P(crm_state_build(merged, CUPED_STATE_LEN));
+}
+
+/*
+ * The CUPED test from the two arms' comoments blocks (pure C): theta from
+ * the pooled arms, adjusted means and variances per arm, Welch's test on
+ * them, the relative lift against the unadjusted control mean, and the
+ * reduction of the variance of the uplift estimate.  False on overflow.
+ */
+static bool
+cuped_test(const double *treatment, const double *control, double confidence,
+		   double *out, bool *isnull)
+{
+	double		pooled[COMOMENTS_LEN];
+	double		n_t = treatment[COMOMENTS_Y + MOMENTS_N];
+	double		n_c = control[COMOMENTS_Y + MOMENTS_N];
+	double		theta = 0,
+				m2x,
+				diff = 0;
+	WelchArm	t = {n_t, 0, 0};
+	WelchArm	c = {n_c, 0, 0};
+
+	memcpy(pooled, treatment, sizeof(pooled));
+	if (!comoments_combine(pooled, control))
+		return false;
+	m2x = moments_m2(&pooled[COMOMENTS_X]);
+	if (m2x > 0)
+		theta = comoments_cxy_dd(pooled).hi / m2x;
+
+	/* adjusted arm mean: ȳ - theta (x̄_arm - x̄_pooled) */
+	if (n_t >= 1)
+		t.mean = moments_mean(&treatment[COMOMENTS_Y]) -
+			theta * moments_mean_difference(&treatment[COMOMENTS_X], &pooled[COMOMENTS_X]);
+	if (n_c >= 1)
+		c.mean = moments_mean(&control[COMOMENTS_Y]) -
+			theta * moments_mean_difference(&control[COMOMENTS_X], &pooled[COMOMENTS_X]);
+	if (n_t >= 2)
+		t.var = comoments_residual_m2(treatment, theta) / (n_t - 1);
+	if (n_c >= 2)
+		c.var = comoments_residual_m2(control, theta) / (n_c - 1);
+	/* the pooled x̄ cancels: (ȳ_t - ȳ_c) - theta (x̄_t - x̄_c), each difference exact first */
+	if (n_t >= 1 && n_c >= 1)
+		diff = moments_mean_difference(&treatment[COMOMENTS_Y], &control[COMOMENTS_Y]) -
+			theta * moments_mean_difference(&treatment[COMOMENTS_X], &control[COMOMENTS_X]);
+
+	crm_welch_from_summaries(&t, &c, diff,
+							 n_c >= 1 ? moments_mean(&control[COMOMENTS_Y]) : 0,
+							 confidence, out, isnull);
+
+	isnull[CUPED_THETA] = isnull[CUPED_VARIANCE_REDUCTION] = true;
+	if (n_t + n_c >= 2)
+	{
+		out[CUPED_THETA] = theta;
+		isnull[CUPED_THETA] = false;
+	}
+	if (n_t >= 2 && n_c >= 2)
+	{
+		double		plain = moments_variance(&treatment[COMOMENTS_Y]) / n_t +
+			moments_variance(&control[COMOMENTS_Y]) / n_c;
+		double		adjusted = t.var / n_t + c.var / n_c;
+
+		if (plain > 0 && isfinite(plain))
+		{
+			out[CUPED_VARIANCE_REDUCTION] = 1 - adjusted / plain;
+			isnull[CUPED_VARIANCE_REDUCTION] = false;
+		}
+	}
+	return true;
+}
+
+/* uplift_ttest_cuped_final(float8[]) returns crm.ttest_cuped_result */
+Datum
+crm_uplift_ttest_cuped_final(PG_FUNCTION_ARGS)
+{
+	double	   *s = crm_state_values(crm_state_arg(fcinfo, 0, CUPED_STATE_LEN, AGGREGATE, false));
+	double		confidence;
+	double		out[CUPED_NCOLUMNS];
+	bool		isnull[CUPED_NCOLUMNS];
+	int			i;
+
+	check_state(s);
+	confidence = s[CUPED_CONFIDENCE] != 0 ? s[CUPED_CONFIDENCE] : CRM_DEFAULT_CONFIDENCE;
+	if (!cuped_test(&s[CUPED_TREATMENT], &s[CUPED_CONTROL], confidence, out, isnull))
+		overflow_error();
+
+	/* only the t statistic may be infinite (both adjusted arms constant, different means) */
+	for (i = 0; i < CUPED_NCOLUMNS; i++)
+		if (!isnull[i] && i != TT_T_STAT && !isfinite(out[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s: value out of range: overflow in the result", AGGREGATE)));
+	return crm_composite_result(fcinfo, out, isnull, CUPED_NCOLUMNS);
+}
