@@ -307,6 +307,11 @@ FROM crm.outbox WHERE campaign_id = (SELECT campaign_id FROM crm.campaigns WHERE
 SELECT crm.create_segment('many', 'SELECT customer_id FROM shop.many WHERE customer_id % 3 = 0') > 0;
 SELECT * FROM crm.refresh_segment('many');
 RESET work_mem;
+-- a segment member no index can hold is rejected, not a failed refresh
+SELECT crm.create_segment('odd_ids', $$SELECT * FROM (VALUES ('ok'), (''), (repeat('y', 3000))) v(customer_id)$$) > 0;
+SELECT * FROM crm.refresh_segment('odd_ids');
+SELECT rejected FROM crm.job_runs WHERE job_name = 'odd_ids';
+SELECT crm.drop_segment('odd_ids');
 SELECT crm.drop_campaign('many'), crm.drop_segment('many');
 
 -- everything is dumped with the extension

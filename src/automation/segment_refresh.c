@@ -22,8 +22,13 @@
 #include "automation/jobs.h"
 #include "crm_guc.h"
 
+/*
+ * The diff; a customer_id no index can hold (empty, or over 1000 bytes) is
+ * rejected and counted (fourth column), not a failed refresh.
+ */
 static const char *const DIFF_SQL =
-"WITH now_members AS (SELECT DISTINCT r.customer_id FROM pg_temp.%2$s r),"
+"WITH now_members AS (SELECT DISTINCT r.customer_id FROM pg_temp.%2$s r"
+"                     WHERE r.customer_id <> '' AND octet_length(r.customer_id) <= 1000),"
 " exited AS ("
 "  UPDATE %1$s.segment_membership m SET exited_at = now()"
 "  WHERE m.segment_id = $1 AND m.exited_at IS NULL"
@@ -35,7 +40,8 @@ static const char *const DIFF_SQL =
 "  WHERE NOT EXISTS (SELECT 1 FROM %1$s.segment_membership m"
 "                    WHERE m.segment_id = $1 AND m.customer_id = n.customer_id AND m.exited_at IS NULL)"
 "  RETURNING 1)"
-" SELECT (SELECT count(*) FROM entered), (SELECT count(*) FROM exited), (SELECT count(*) FROM now_members)";
+" SELECT (SELECT count(*) FROM entered), (SELECT count(*) FROM exited), (SELECT count(*) FROM now_members),"
+"        (SELECT count(*) FROM pg_temp.%2$s r WHERE r.customer_id = '' OR octet_length(r.customer_id) > 1000)";
 
 /* The refresh itself, with SPI connected and the search_path pinned. */
 static void
@@ -43,6 +49,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 {
 	const char *schema = crm_schema_quoted();
 	TimestampTz started = GetCurrentTimestamp();
+	int64		rejected = 0;
 	Datum		key;
 	Oid			key_type;
 	bool		isnull;
@@ -105,10 +112,16 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 		result->entered = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		result->exited = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		result->members = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+		rejected = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	}
+	if (rejected > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s: " INT64_FORMAT " rows were rejected", what, rejected),
+				 errdetail("A customer_id must not be empty and must be at most 1000 bytes.")));
 	{
-		Oid			t[6] = {INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID};
-		Datum		v[6];
+		Oid			t[7] = {INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID};
+		Datum		v[7];
 
 		v[0] = Int64GetDatum(segment_id);
 		v[1] = CStringGetTextDatum(caller == JOB_BY_WORKER ? "worker" : "manual");
@@ -116,14 +129,15 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 		v[3] = Int64GetDatum(result->entered);
 		v[4] = Int64GetDatum(result->exited);
 		v[5] = Int64GetDatum(result->members);
+		v[6] = Int64GetDatum(rejected);
 		crm_job_execute(psprintf("WITH s AS (UPDATE %1$s.segments SET last_refresh_at = now(),"
 								 " next_refresh_at = now() + refresh_every, members = $6, status = 'active',"
 								 " last_error = NULL WHERE segment_id = $1 RETURNING name)"
 								 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at,"
-								 " status, audience, entered, exited)"
-								 " SELECT 'segment', s.name, $2, $3, clock_timestamp(), 'ok', $6, $4, $5 FROM s",
+								 " status, audience, entered, exited, rejected)"
+								 " SELECT 'segment', s.name, $2, $3, clock_timestamp(), 'ok', $6, $4, $5, $7 FROM s",
 								 schema),
-						6, t, v, NULL, SPI_OK_INSERT);
+						7, t, v, NULL, SPI_OK_INSERT);
 	}
 	result->ran = true;
 }
