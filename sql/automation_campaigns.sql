@@ -269,6 +269,15 @@ SELECT crm.pause_campaign('later');
 SELECT count(*) FILTER (WHERE customer_id = '10') AS claimed_while_paused FROM crm.claim_messages('sms', 1000);
 SELECT crm.resume_campaign('later');
 SELECT customer_id AS claimed_after_resume FROM crm.claim_messages('sms', 1000);
+-- the queued messages of a paused campaign do not hide the others from a small claim
+SELECT crm.create_campaign('backlog', 'SELECT customer_id FROM shop.customers WHERE customer_id BETWEEN 100 AND 119', 'fax',
+                           purpose => 'transactional') > 0;
+SELECT messages FROM crm.run_campaign('backlog');
+SELECT crm.pause_campaign('backlog');
+SELECT crm.create_campaign('urgent', 'SELECT 121 AS customer_id', 'fax', purpose => 'transactional') > 0;
+SELECT messages FROM crm.run_campaign('urgent');
+SELECT customer_id AS claimed_past_the_backlog FROM crm.claim_messages('fax', 1);
+SELECT crm.drop_campaign('backlog'), crm.drop_campaign('urgent');
 -- audience rows: duplicates resolve the same way whatever their order (the smallest payload wins);
 -- rows no index can hold are rejected and counted, not a failed run
 SELECT crm.create_campaign('dups', $$SELECT * FROM (VALUES ('10', '{"v": 2}'::jsonb), ('10', '{"v": 1}'), ('11', '{"v": 1}'),

@@ -729,25 +729,34 @@ BEGIN
 	PERFORM @extschema@._check_sending_enabled('crm.claim_messages');
 	RETURN QUERY
 	WITH candidates AS (
+		-- what may be handed out is filtered before the LIMIT, so that the
+		-- queued messages of a paused campaign never hide the others
 		(SELECT o.message_id, o.not_before FROM @extschema@.outbox o
 		 WHERE o.channel = claim_messages.channel AND o.status = 'queued' AND o.not_before <= now()
+		   AND o.expires_at > now() AND o.attempts < o.max_attempts
+		   AND EXISTS (SELECT FROM @extschema@.campaigns c JOIN pg_roles r ON r.rolname = c.owner
+		               WHERE c.campaign_id = o.campaign_id AND c.status <> 'paused')
+		   AND NOT EXISTS (SELECT FROM @extschema@.suppressions s
+		                   WHERE s.customer_id = o.customer_id AND (s.channel IS NULL OR s.channel = o.channel)
+		                     AND (s.scope = 'all' OR o.purpose = 'marketing'))
 		 ORDER BY o.channel, o.not_before, o.message_id
-		 LIMIT max_messages * 4)
+		 LIMIT max_messages::bigint * 2)
 		UNION ALL
 		(SELECT o.message_id, o.not_before FROM @extschema@.outbox o
 		 WHERE o.status = 'claimed' AND o.lease_until <= now() AND o.channel = claim_messages.channel
+		   AND o.expires_at > now() AND o.attempts < o.max_attempts
+		   AND EXISTS (SELECT FROM @extschema@.campaigns c JOIN pg_roles r ON r.rolname = c.owner
+		               WHERE c.campaign_id = o.campaign_id AND c.status <> 'paused')
+		   AND NOT EXISTS (SELECT FROM @extschema@.suppressions s
+		                   WHERE s.customer_id = o.customer_id AND (s.channel IS NULL OR s.channel = o.channel)
+		                     AND (s.scope = 'all' OR o.purpose = 'marketing'))
 		 ORDER BY o.lease_until
-		 LIMIT max_messages * 4)
+		 LIMIT max_messages::bigint * 2)
 	), claimable AS (
+		-- rechecked under the row lock: another claim or a report may have come first
 		SELECT o.message_id FROM @extschema@.outbox o JOIN candidates k ON k.message_id = o.message_id
-		WHERE o.channel = claim_messages.channel
-		  AND (o.status = 'queued' OR (o.status = 'claimed' AND o.lease_until <= now()))
-		  AND o.not_before <= now() AND o.expires_at > now() AND o.attempts < o.max_attempts
-		  AND EXISTS (SELECT FROM @extschema@.campaigns c JOIN pg_roles r ON r.rolname = c.owner
-		              WHERE c.campaign_id = o.campaign_id AND c.status <> 'paused')
-		  AND NOT EXISTS (SELECT FROM @extschema@.suppressions s
-		                  WHERE s.customer_id = o.customer_id AND (s.channel IS NULL OR s.channel = o.channel)
-		                    AND (s.scope = 'all' OR o.purpose = 'marketing'))
+		WHERE (o.status = 'queued' OR (o.status = 'claimed' AND o.lease_until <= now()))
+		  AND o.attempts < o.max_attempts
 		ORDER BY k.not_before, k.message_id
 		LIMIT max_messages
 		FOR UPDATE OF o SKIP LOCKED)
