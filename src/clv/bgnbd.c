@@ -1,7 +1,8 @@
 /*
- * bgnbd.c — BG/NBD model (Fader, Hardie & Lee 2005), formulas from
- * ../shared/notes/clv-math.md §1: stable log-likelihood [FH-BG-NUM], its
- * analytic gradient, P(alive) as a logistic, conditional expectation through
+ * bgnbd.c — BG/NBD model (Fader, Hardie & Lee 2005), formulas in
+ * doc/clv.md, "BG/NBD: ..." sections: stable log-likelihood (Fader &
+ * Hardie 2013, note 027), its analytic gradient, P(alive) as a logistic,
+ * conditional expectation through
  * the Euler-transformed bracket (hyp2f1.c) with a Beta-mixture quadrature
  * fallback, the unconditional PMF and discounted expected purchases.
  *
@@ -35,7 +36,7 @@ bg_logodds_dead(const double *p, double x, double tx, double T)
 	return log(a) - log(b + x - 1.0) + (r + x) * log1p((T - tx) / (al + tx));
 }
 
-/* Per-customer log-likelihood (notes §1.1). */
+/* Per-customer log-likelihood (doc/clv.md, "BG/NBD: likelihood"). */
 double
 clv_bgnbd_loglik(const double *p, double x, double tx, double T)
 {
@@ -53,7 +54,7 @@ clv_bgnbd_loglik(const double *p, double x, double tx, double T)
 	return ll;
 }
 
-/* P(alive at T | x, tx, T) (notes §1.3). */
+/* P(alive at T | x, tx, T) (doc/clv.md, "BG/NBD: P(alive)"). */
 double
 clv_bgnbd_p_alive(const double *p, double x, double tx, double T)
 {
@@ -127,7 +128,10 @@ bg_bracket_quad(double k, double a, double bx, double lu)
 	return exp(clv_lse(body, bg_mix_phi(y0, &m, NULL) - log(a)));
 }
 
-/* E[purchases in (T, T+t] | alive at T] = D (notes §1.4). */
+/*
+ * E[purchases in (T, T+t] | alive at T] = D (doc/clv.md, "BG/NBD: expected
+ * purchases").
+ */
 static double
 bg_bracket(const double *p, double x, double T, double t)
 {
@@ -146,7 +150,10 @@ bg_bracket(const double *p, double x, double T, double t)
 	return d;
 }
 
-/* Unconditional E[X(t)] for a new customer (notes §1.4, eq. 9). */
+/*
+ * Unconditional E[X(t)] for a new customer (doc/clv.md, "BG/NBD: expected
+ * purchases", FHL05 eq. 9).
+ */
 double
 clv_bgnbd_expected(const double *p, double t)
 {
@@ -163,7 +170,10 @@ clv_bgnbd_expected_if_alive(const double *p, double x, double T, double t)
 	return bg_bracket(p, x, T, t);
 }
 
-/* E[Y(t) | x, tx, T] = P(alive) E[Y(t) | alive, x, T] (notes §1.4, eq. 10). */
+/*
+ * E[Y(t) | x, tx, T] = P(alive) E[Y(t) | alive, x, T] (doc/clv.md, "BG/NBD:
+ * expected purchases", FHL05 eq. 10).
+ */
 double
 clv_bgnbd_expected_conditional(const double *p, double x, double tx,
 							   double T, double t)
@@ -171,7 +181,7 @@ clv_bgnbd_expected_conditional(const double *p, double x, double tx,
 	return clv_bgnbd_p_alive(p, x, tx, T) * bg_bracket(p, x, T, t);
 }
 
-/* P(X(t) = n) for a new customer (notes §1.5). */
+/* P(X(t) = n) for a new customer (doc/clv.md, "BG/NBD: PMF"). */
 double
 clv_bgnbd_pmf(const double *p, int n, double t)
 {
@@ -215,7 +225,10 @@ bg_alive_fn(double t, void *vctx)
 	return bg_bracket(c->p, c->x, c->T, t);
 }
 
-/* Discounted expected purchases in (T, T+H] of a customer active at T (notes §7, by parts). */
+/*
+ * Discounted expected purchases in (T, T+H] of a customer active at T
+ * (doc/clv.md, "Discounted CLV").
+ */
 double
 clv_bgnbd_discounted_if_alive(const double *p, double x, double T, double H, double delta)
 {
@@ -246,7 +259,8 @@ typedef struct BgData
 
 /*
  * Mean negative log-likelihood over the weighted rows and its gradient on
- * theta = ln(params) (notes §1.2 times the chain-rule factor p_j).
+ * theta = ln(params) (the gradient of doc/clv.md, "BG/NBD: likelihood",
+ * times the chain-rule factor p_j).
  * Per-x special functions are computed once per run of equal x.
  */
 static double
@@ -363,7 +377,7 @@ bg_subsample_start(const ClvHistory *rows, size_t n, const double *starts, int n
 	return ok;
 }
 
-/* Maximum-likelihood fit on compressed histories (notes §0). */
+/* Maximum-likelihood fit on compressed histories (doc/clv.md, "Fit strategy"). */
 void
 clv_bgnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 {

@@ -20,8 +20,9 @@ extern ClvSpend *clv_spend_canonical(const ClvSpend *rows, size_t nrows,
 extern void clv_fit_start(ClvFit *fit, int nparams, const double *start);
 
 /*
- * Canonical rows with tx and T divided by the largest T (notes §0.3, for
- * conditioning); *scale gets that divisor and *wsum the total weight.
+ * Canonical rows with tx and T divided by the largest T (doc/clv.md,
+ * "Fit strategy", for conditioning); *scale gets that divisor and *wsum
+ * the total weight.
  * NULL as clv_rows_canonical.
  */
 extern ClvHistory *clv_rows_scaled(const ClvHistory *rows, size_t nrows, size_t *nout,

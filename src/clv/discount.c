@@ -1,5 +1,6 @@
 /*
- * discount.c — E[ int_0^H e^{-delta t} dY(t) ] by parts (notes §7):
+ * discount.c — E[ int_0^H e^{-delta t} dY(t) ] by parts
+ * (doc/clv.md, "Discounted CLV"):
  *   e^{-delta H} E[Y(H)] + delta int_0^H e^{-delta t} E[Y(t)] dt.
  * The integral is taken in s = ln(1 + t/tau0), where E[Y] is smooth on a
  * unit scale (in s it is analytic up to the branch cut of its 2F1 at

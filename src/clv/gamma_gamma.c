@@ -1,6 +1,6 @@
 /*
  * gamma_gamma.c — Gamma-Gamma spend model (Fader, Hardie & Lee 2005b;
- * Fader & Hardie 2013 note 025), ../shared/notes/clv-math.md §4.
+ * Fader & Hardie 2013 note 025), doc/clv.md, "Gamma-Gamma spend model".
  *
  * The fit is unconstrained on ln(p, q, v), which reproduces the published
  * CDNOW estimate (q = 3.74 > 1).  q <= 1 is therefore possible; then the
@@ -58,7 +58,10 @@ typedef struct GgData
 	double		wsum;
 } GgData;
 
-/* Mean negative log-likelihood and gradient on ln(p, q, v) (notes §4). */
+/*
+ * Mean negative log-likelihood and gradient on ln(p, q, v) (doc/clv.md,
+ * "Gamma-Gamma spend model").
+ */
 static double
 gg_objective(const double *th, double *grad, void *vctx)
 {

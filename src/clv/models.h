@@ -3,9 +3,10 @@
  * types): BG/NBD, Pareto/NBD and Gamma-Gamma likelihoods, their maximum
  * likelihood fits on compressed histories, and predictions.
  *
- * Notation (../shared/notes/clv-math.md): x repeat purchases, tx time of the
- * last purchase since the first, T time from the first purchase to the end of
- * observation, t a horizon; all times in the caller's unit.  Callers validate
+ * Notation (doc/clv.md, "Data and notation"): x repeat purchases, tx time
+ * of the last purchase since the first, T time from the first purchase to
+ * the end of observation, t a horizon; all times in the caller's unit.
+ * Callers validate
  * histories (0 <= tx <= T, x = 0 => tx = 0, x integer >= 0, spend > 0) and
  * parameters (finite, > 0) before calling; for valid input every function
  * returns a finite number.

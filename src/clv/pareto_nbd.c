@@ -1,17 +1,18 @@
 /*
  * pareto_nbd.c — Pareto/NBD model (Schmittlein, Morrison & Colombo 1987;
- * Fader & Hardie note 009), ../shared/notes/clv-math.md §3.
+ * Fader & Hardie note 009); formulas in doc/clv.md, "Pareto/NBD: ...".
  *
- * The likelihood uses the positive-term form of §3.2 (no cancellation, no
- * special case for tx = T or alpha = beta) with 2F1(rho, b; rho+1; z) from
+ * The likelihood uses the positive-term form of doc/clv.md, "Pareto/NBD:
+ * likelihood" (no cancellation, no special case for tx = T or
+ * alpha = beta) with 2F1(rho, b; rho+1; z) from
  * hyp2f1.c, whose term-by-term partials give an analytic gradient.
  * The PMF is computed from its mixture integral (alive throughout, or dead
  * at tau < t after n purchases), all terms positive:
  *   P(X(t)=n) = NB(n; r, alpha/(alpha+t)) (beta/(beta+t))^s
  *     + G(r+n)/(G(r) n!) alpha^r s beta^s
  *       int_0^t tau^n (alpha+tau)^-(r+n) (beta+tau)^-(s+1) dtau,
- * equivalent to the 2F1 expression of note 012 (§3.6) but free of its
- * difference of terms.
+ * equivalent to the 2F1 expression of note 012 (doc/clv.md, "Pareto/NBD:
+ * PMF") but free of its difference of terms.
  */
 #include "clv/models.h"
 
@@ -39,10 +40,10 @@ typedef struct PnbdLogs
 } PnbdLogs;
 
 /*
- * Log-likelihood of one history (notes §3.2) with, when g is non-NULL, its
- * gradient with respect to (r, alpha, s, beta).  lg holds the hoisted logs;
- * f1cache/reuse and f2pre let callers share the 2F1 values of rows with the
- * same (x, tx) and (x, T).
+ * Log-likelihood of one history (doc/clv.md, "Pareto/NBD: likelihood")
+ * with, when g is non-NULL, its gradient with respect to (r, alpha, s,
+ * beta).  lg holds the hoisted logs; f1cache/reuse and f2pre let callers
+ * share the 2F1 values of rows with the same (x, tx) and (x, T).
  */
 static double
 pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
@@ -184,7 +185,7 @@ pnbd_row(const double *p, double x, double tx, double T, const PnbdLogs *lg,
 	return K + l;
 }
 
-/* Per-customer log-likelihood (notes §3.2). */
+/* Per-customer log-likelihood (doc/clv.md, "Pareto/NBD: likelihood"). */
 double
 clv_pnbd_loglik(const double *p, double x, double tx, double T)
 {
@@ -202,9 +203,9 @@ clv_pnbd_loglik(const double *p, double x, double tx, double T)
 
 /*
  * ln 2F1(r+s+x, b; r+s+x+1; |alpha - beta| / (max(alpha, beta) + t)) of a
- * history's likelihood (notes §3.2), with the b of t = tx or of t = T: the
- * first depends on (x, tx) only, the second on (x, T) only, so scoring can
- * keep each per pair.
+ * history's likelihood (doc/clv.md, "Pareto/NBD: likelihood"), with the b
+ * of t = tx or of t = T: the first depends on (x, tx) only, the second on
+ * (x, T) only, so scoring can keep each per pair.
  */
 static double
 pnbd_hyp_at(const double *p, double x, double t, bool at_tenure)
@@ -222,7 +223,8 @@ pnbd_hyp_at(const double *p, double x, double t, bool at_tenure)
 }
 
 /*
- * P(alive) = L(alive) / L (notes §3.4) in parts: with M = max(alpha, beta),
+ * P(alive) = L(alive) / L (doc/clv.md, "Pareto/NBD: P(alive)") in parts:
+ * with M = max(alpha, beta),
  *   P(alive) = 1 / (e^(U - V) + W)
  * where U = A1 - (r+s+x) ln(1 + tx/M), A1 the 2F1 term at z1 with
  * ln(s/(r+s+x)), depends on (x, tx) only, and V = B - (r+s+x) ln(1 + T/M),
@@ -264,7 +266,7 @@ clv_pnbd_p_alive_from_parts(double tx_part, const double *T_parts)
 	return 1.0 / (exp(tx_part - T_parts[0]) + T_parts[1]);
 }
 
-/* P(alive at T | history) (notes §3.4). */
+/* P(alive at T | history) (doc/clv.md, "Pareto/NBD: P(alive)"). */
 double
 clv_pnbd_p_alive(const double *p, double x, double tx, double T)
 {
@@ -281,7 +283,7 @@ one_minus_pow_over(double e, double lq)
 	return e == 0.0 ? -lq : -expm1(e * lq) / e;
 }
 
-/* Unconditional E[X(t)] (notes §3.4). */
+/* Unconditional E[X(t)] (doc/clv.md, "Pareto/NBD: expected purchases"). */
 double
 clv_pnbd_expected(const double *p, double t)
 {
@@ -304,7 +306,10 @@ clv_pnbd_expected_if_alive(const double *p, double x, double T, double t)
 	return (r + x) * (be + T) / (al + T) * one_minus_pow_over(s - 1.0, -log1p(t / (be + T)));
 }
 
-/* E[Y(t) | x, tx, T] = P(alive) E[Y(t) | alive, x, T] (notes §3.4). */
+/*
+ * E[Y(t) | x, tx, T] = P(alive) E[Y(t) | alive, x, T] (doc/clv.md,
+ * "Pareto/NBD: expected purchases").
+ */
 double
 clv_pnbd_expected_conditional(const double *p, double x, double tx,
 							  double T, double t)
@@ -385,7 +390,10 @@ pnbd_alive_fn(double t, void *vctx)
 	return clv_pnbd_expected_if_alive(c->p, c->x, c->T, t);
 }
 
-/* Discounted expected purchases in (T, T+H] of a customer active at T (notes §7, by parts). */
+/*
+ * Discounted expected purchases in (T, T+H] of a customer active at T
+ * (doc/clv.md, "Discounted CLV").
+ */
 double
 clv_pnbd_discounted_if_alive(const double *p, double x, double T, double H, double delta)
 {
@@ -685,7 +693,7 @@ pnbd_subsample_start(const ClvHistory *rows, size_t n, const double *start, doub
 	free(sub);
 	return ok;
 }
-/* Maximum-likelihood fit on compressed histories (notes §0). */
+/* Maximum-likelihood fit on compressed histories (doc/clv.md, "Fit strategy"). */
 void
 clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 {

@@ -8,9 +8,10 @@
  * large.  All internal work is therefore done in long double (64-bit
  * mantissa on x86-64); results are rounded to double once, at the end.
  * Where long double is the same as double (e.g. MSVC) the formulas still
- * hold, with the accuracy of ../shared/notes/stats-math.md §3.
+ * hold, with the double-precision accuracy quoted in doc/stats.md,
+ * "Student t distribution".
  *
- * Methods (see the notes for derivations):
+ * Methods (formulas and derivations: doc/stats.md):
  *   normal     erfc in long double; quantile Wichura AS241 + one Newton step
  *   t          regularized incomplete beta I_x(df/2, 1/2) by Lentz's
  *              continued fraction; exact closed forms for df = 1 and 2;

@@ -4,7 +4,8 @@
  * Pure C, no PostgreSQL types, so they can be unit-tested on their own.
  * Callers validate arguments; the preconditions are stated per function.
  * Upper tails are computed directly (never as 1 - cdf), so p-values stay
- * accurate down to 1e-300.  Formulas: ../shared/notes/stats-math.md §3-§5, §8.
+ * accurate down to 1e-300.  Formulas: doc/stats.md, "Normal distribution",
+ * "Student t distribution" and "Chi-square distribution".
  */
 #ifndef CRM_DISTRIBUTIONS_H
 #define CRM_DISTRIBUTIONS_H

@@ -1,6 +1,6 @@
 /*
  * hyp2f1.c — Gauss hypergeometric 2F1 in the two shapes used by the CLV
- * models (../shared/notes/clv-math.md §1.4, §3.3).
+ * models (doc/clv.md, "The hypergeometric function 2F1").
  *
  * Pareto/NBD, 2F1(rho, b; rho+1; z), z in [0, 1): all series terms are
  * positive.  The representation with the smaller second parameter is used,

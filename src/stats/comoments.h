@@ -7,8 +7,9 @@
  * with the sextuples of moments.h and the compensated cross sum
  *   sxy = sum (x - shift_x) (y - shift_y)
  * around the same shifts.  The co-moment sum (x - x̄)(y - ȳ) is then
- * sxy - s1x s1y / n, in double-double (the bivariate form of
- * ../shared/notes/stats-math.md §1.2, kept as shifted sums like moments.h).
+ * sxy - s1x s1y / n, in double-double (the bivariate case of
+ * doc/stats.md, "Moments and co-moments", kept as shifted sums like
+ * moments.h).
  */
 #ifndef CRM_COMOMENTS_H
 #define CRM_COMOMENTS_H

@@ -3,9 +3,10 @@
  * crm.nps, crm.srm_test and the sample-size functions.
  *
  * Pure C.  Each test fills a row of doubles plus NULL flags whose order is
- * exactly the column order of the SQL result type (SPEC §1); counts travel
- * as doubles (exact below 2^53) and become bigint in the SQL layer.
- * Formulas: ../shared/notes/stats-math.md §2, §6, §7, §8, §12.
+ * exactly the column order of the SQL result type (README, "Experiment
+ * aggregates"); counts travel as doubles (exact below 2^53) and become
+ * bigint in the SQL layer.
+ * Formulas: doc/stats.md, one section per test.
  */
 #ifndef CRM_EXPERIMENTS_H
 #define CRM_EXPERIMENTS_H

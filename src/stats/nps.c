@@ -1,6 +1,6 @@
 /*
  * nps.c — Net Promoter Score and its margin of error.
- * Formulas: ../shared/notes/stats-math.md §7.
+ * Formulas: doc/stats.md, "NPS margin of error".
  */
 #include "stats/experiments.h"
 

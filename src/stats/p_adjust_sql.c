@@ -2,7 +2,8 @@
  * p_adjust_sql.c — crm.p_adjust: p-values adjusted for multiple comparisons,
  * the same numbers as R's stats::p.adjust (R Core Team; methods of
  * Bonferroni, Holm 1979, Hochberg 1988, Benjamini & Hochberg 1995,
- * Benjamini & Yekutieli 2001).  Formulas: ../shared/notes/stats-math.md §13.
+ * Benjamini & Yekutieli 2001).  Formulas: doc/stats.md, "Multiple
+ * comparisons (p_adjust)".
  */
 #include "util/sql_util.h"
 

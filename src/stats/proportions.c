@@ -1,7 +1,8 @@
 /*
  * proportions.c — tests on counts: the two-proportion z-test for conversion
  * uplift (with Newcombe's interval) and the sample-ratio-mismatch check.
- * Formulas: ../shared/notes/stats-math.md §6 and §8.
+ * Formulas: doc/stats.md, "Two-proportion z-test and Newcombe's
+ * interval" and "Sample ratio mismatch".
  */
 #include "stats/experiments.h"
 

@@ -1,7 +1,7 @@
 /*
  * sample_size.c — customers needed per arm to detect a given effect with a
  * two-sided test at level alpha with the given power (normal approximation).
- * Formulas: ../shared/notes/stats-math.md §12.
+ * Formulas: doc/stats.md, "Sample sizes".
  */
 #include "stats/experiments.h"
 

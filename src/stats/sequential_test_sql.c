@@ -4,7 +4,7 @@
  * Johari, Koomen, Pekelis & Walsh, "Peeking at A/B tests" (KDD 2017) and
  * Johari, Pekelis & Walsh, "Always valid inference" (2015); the always-valid
  * p-value of one look and the confidence sequence at that look.
- * Formulas: ../shared/notes/stats-math.md §11.1.
+ * Formulas: doc/stats.md, "Sequential test (mSPRT)".
  */
 #include "util/sql_util.h"
 

@@ -6,7 +6,7 @@
  * State: float8[29] = {comoments of (value, pre_period_value) in the
  * treatment arm, the same for control (fourteen values each, comoments.h),
  * confidence (0 = default)}.  Rows with a NULL arm, value or pre-period
- * value are skipped.  Formulas: ../shared/notes/stats-math.md §9.
+ * value are skipped.  Formulas: doc/stats.md, "CUPED".
  */
 #include "util/sql_util.h"
 

@@ -2,7 +2,7 @@
  * welch.c — Welch's two-sample t-test for revenue-per-customer uplift,
  * with the relative lift (delta method) and incremental revenue.
  * Each arm comes as a moments quadruple (moments.h).
- * Formulas: ../shared/notes/stats-math.md §2.
+ * Formulas: doc/stats.md, "Welch t-test".
  */
 #include "stats/experiments.h"
 

@@ -457,7 +457,7 @@ test_cdnow(void)
 		check(same_fit(&bg, &f2), msg);
 		free(raw);
 	}
-	/* CDNOW customer 1 DERT at delta 0.0027 (notes §7: 5.156) */
+	/* CDNOW customer 1 DERT at delta 0.0027 (doc/clv.md, "Discounted CLV": 5.156) */
 	{
 		double		dert = clv_bgnbd_discounted_purchases(bg.params, 2, 30.43, 38.86,
 														  1e5, 0.0027);
