@@ -79,7 +79,7 @@ typedef struct RunShape
 /*
  * The statement of step 3, written for the campaign's settings so that a
  * campaign without a frequency cap or quiet hours does not pay for them.
- * It runs under the pinned search_path (crm_pin_search_path).  %1$s is the
+ * It runs under the pinned search_path (crm_spi_connect_pinned).  %1$s is the
  * extension's schema, pg_temp.%6$s the audience's rows (crm_job_collect).
  * $1 campaign id, $2 the run's start (the entry key of cooldown campaigns).
  *
@@ -424,11 +424,9 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 	int			pinned;
 
 	memset(result, 0, sizeof(*result));
-	SPI_connect();
-	pinned = crm_pin_search_path();
+	pinned = crm_spi_connect_pinned();
 	run_locked(campaign_id, name, caller, result);
-	AtEOXact_GUC(true, pinned);
-	SPI_finish();
+	crm_spi_finish_pinned(pinned);
 }
 
 void
@@ -440,8 +438,7 @@ crm_job_record_failure(const char *kind, int64 id, const char *message, Timestam
 	bool		campaign = strcmp(kind, "campaign") == 0;
 	int			pinned;
 
-	SPI_connect();
-	pinned = crm_pin_search_path();
+	pinned = crm_spi_connect_pinned();
 	schema = crm_schema_quoted();
 	values[0] = Int64GetDatum(id);
 	values[1] = CStringGetTextDatum(message);
@@ -456,8 +453,7 @@ crm_job_record_failure(const char *kind, int64 id, const char *message, Timestam
 					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
 					 " SELECT 'segment', s.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM s", schema),
 			3, types, values, NULL, SPI_OK_INSERT);
-	AtEOXact_GUC(true, pinned);
-	SPI_finish();
+	crm_spi_finish_pinned(pinned);
 }
 
 PG_FUNCTION_INFO_V1(crm_run_campaign_sql);

@@ -95,13 +95,22 @@ optional_columns(const char *query, int *event_key, int *payload, int *time_zone
 }
 
 int
-crm_pin_search_path(void)
+crm_spi_connect_pinned(void)
 {
-	int			nestlevel = NewGUCNestLevel();
+	int			nestlevel;
 
+	SPI_connect();
+	nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	return nestlevel;
+}
+
+void
+crm_spi_finish_pinned(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+	SPI_finish();
 }
 
 /* Runs query as owner, read-only, and appends its rows to the four arrays. */

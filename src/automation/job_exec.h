@@ -42,13 +42,15 @@ extern void crm_job_check_query(const char *query, const char *what);
 extern void crm_job_check_owner(Oid owner, const char *what);
 
 /*
- * Pins search_path to pg_catalog, pg_temp for the statements the extension
- * runs itself (as the worker's superuser or a SECURITY DEFINER owner), so
- * that no function or operator another role created in a schema of the
- * default search_path can be picked instead of the built-in one.  Returns
- * the GUC nest level to pass to AtEOXact_GUC; an error restores it anyway.
+ * SPI_connect, and search_path pinned to pg_catalog, pg_temp for the
+ * statements the extension runs itself (as the worker's superuser or a
+ * SECURITY DEFINER owner), so that no function or operator another role
+ * created in a schema of the default search_path can be picked instead of
+ * the built-in one.  Returns the GUC nest level for crm_spi_finish_pinned,
+ * which restores the path and calls SPI_finish; an error restores both anyway.
  */
-extern int	crm_pin_search_path(void);
+extern int	crm_spi_connect_pinned(void);
+extern void crm_spi_finish_pinned(int nestlevel);
 
 /*
  * Runs query as owner, with the search_path recorded when the job was

@@ -148,11 +148,9 @@ crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller, Segmen
 	int			pinned;
 
 	memset(result, 0, sizeof(*result));
-	SPI_connect();
-	pinned = crm_pin_search_path();
+	pinned = crm_spi_connect_pinned();
 	refresh_locked(segment_id, name, caller, result);
-	AtEOXact_GUC(true, pinned);
-	SPI_finish();
+	crm_spi_finish_pinned(pinned);
 }
 
 PG_FUNCTION_INFO_V1(crm_refresh_segment_sql);

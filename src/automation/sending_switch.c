@@ -13,6 +13,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "automation/job_exec.h"
 #include "automation/jobs.h"
 #include "automation/sending_switch.h"
 
@@ -38,10 +39,10 @@ Datum
 crm_sending_enabled(PG_FUNCTION_ARGS)
 {
 	bool		enabled;
+	int			pinned = crm_spi_connect_pinned();
 
-	SPI_connect();
 	enabled = crm_sending_enabled_here();
-	SPI_finish();
+	crm_spi_finish_pinned(pinned);
 	PG_RETURN_BOOL(enabled);
 }
 

@@ -106,6 +106,7 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 	uint64		i;
 	bool		isnull;
 	bool		enabled;
+	int			pinned;
 
 	*next_due = 0;
 	SetCurrentStatementStartTimestamp();
@@ -117,15 +118,14 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 		CommitTransactionCommand();
 		leave(SLOT_NOT_INSTALLED, "");
 	}
-	SPI_connect();
-	(void) crm_pin_search_path();	/* until the end of the transaction */
+	pinned = crm_spi_connect_pinned();
 	schema = crm_schema_quoted();
 	enabled = crm_sending_enabled_here();
 	set_slot_sending(enabled);
 	if (!enabled)
 	{
 		/* a restored or copied database: touch nothing until an operator enables it */
-		SPI_finish();
+		crm_spi_finish_pinned(pinned);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		return NIL;
@@ -163,7 +163,7 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 			break;
 		}
 	}
-	SPI_finish();
+	crm_spi_finish_pinned(pinned);
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
