@@ -19,15 +19,15 @@ OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 # The install script is assembled from one file per concept, in this order.
 SQL_PARTS   = src/sql/header.sql \
-              src/sql/distributions.sql \
-              src/sql/experiments.sql \
-              src/sql/rfm.sql \
-              src/sql/customers.sql \
-              src/sql/bi.sql \
-              src/sql/automation.sql \
-              src/sql/clv.sql \
-              src/sql/incrementality.sql \
-              src/sql/campaign_report.sql
+              src/sql/stats_distributions.sql \
+              src/sql/stats_experiments.sql \
+              src/sql/customers_rfm.sql \
+              src/sql/customers_cohorts_kpis.sql \
+              src/sql/customers_bi.sql \
+              src/sql/automation_campaigns.sql \
+              src/sql/clv_models.sql \
+              src/sql/stats_incrementality.sql \
+              src/sql/automation_campaign_report.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress tests (sql/, expected/), named <domain>_<what>; init first, the fuzz test last.
