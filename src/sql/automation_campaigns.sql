@@ -1,4 +1,4 @@
--- Segments, trigger campaigns, the outbox and the delivery hand-off (SPEC §4).
+-- Segments, trigger campaigns, the outbox and the delivery hand-off.
 -- Every table is dumped by pg_dump with the extension (pg_extension_config_dump).
 -- Customer ids are stored as text (bigint and uuid ids print to text).
 --

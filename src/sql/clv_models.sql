@@ -1,5 +1,5 @@
 
--- Customer lifetime value (SPEC §2): purchase histories, BG/NBD, Pareto/NBD
+-- Customer lifetime value: purchase histories, BG/NBD, Pareto/NBD
 -- and Gamma-Gamma fits on histograms of distinct histories, predictions.
 
 CREATE TYPE @extschema@.purchase_summary AS (

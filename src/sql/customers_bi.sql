@@ -1,4 +1,4 @@
--- BI helpers (SPEC §3): RFM segments and cohort retention over a table the
+-- BI helpers: RFM segments and cohort retention over a table the
 -- user names, as set-returning functions and as plain views with ordinary
 -- typed columns (what Metabase, Superset or Grafana list and chart).
 --

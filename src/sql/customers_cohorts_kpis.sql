@@ -1,4 +1,4 @@
--- Cohort retention and customer KPIs (SPEC §3): per-customer aggregates with
+-- Cohort retention and customer KPIs: per-customer aggregates with
 -- an internal state (a hash table of customers), serialized for parallel plans.
 
 CREATE TYPE @extschema@.cohort_matrix AS (

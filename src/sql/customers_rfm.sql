@@ -1,4 +1,4 @@
--- RFM scores and named segments (SPEC §3).
+-- RFM scores and named segments.
 
 CREATE TYPE @extschema@.rfm AS (
 	r smallint,

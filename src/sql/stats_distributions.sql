@@ -1,4 +1,4 @@
--- Distribution functions (SPEC §1): pure, exact to the stated tolerance.
+-- Distribution functions: pure, exact to the stated tolerance.
 
 CREATE FUNCTION @extschema@.normal_cdf(x float8)
 RETURNS float8

@@ -1,4 +1,4 @@
--- Experiment statistics (SPEC §1): Welch t-test on revenue, two-proportion
+-- Experiment statistics: Welch t-test on revenue, two-proportion
 -- z-test on conversion, NPS, SRM check and sample sizes.
 --
 -- Aggregate states are plain float8[] of a fixed length (no `internal`), so

@@ -1,4 +1,4 @@
--- Incrementality (SPEC §1, extended): CUPED variance reduction for the
+-- Incrementality: CUPED variance reduction for the
 -- uplift t-test, multiple-comparison adjustment of p-values, and sequential
 -- monitoring with always-valid p-values (mSPRT).
 
