@@ -7,6 +7,7 @@
 #   make demo                   the showcase on real data, in a throw-away cluster
 #   make bench                  benchmarks (test/bench/), not part of the tests
 #   make check-purity           the pure C files compile without PostgreSQL headers
+#   make check-release          release files agree; released SQL scripts unchanged
 #   make refs                   recompute reference values (needs python3-mpmath, python3-scipy)
 
 EXTENSION   = crm_marketing
@@ -29,6 +30,10 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/stats_incrementality.sql \
               src/sql/automation_campaign_report.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+# Released versions (doc/upgrading.md): the install script of each earlier
+# release as it shipped, and the upgrade scripts between them.  Released
+# files never change; SHA256SUMS there holds them to it (test/t/008_upgrade.pl).
+DATA        = $(filter-out %/$(EXTENSION)--$(EXTVERSION).sql, $(wildcard src/sql/versions/$(EXTENSION)--*.sql))
 
 # pg_regress tests (sql/, expected/), named <domain>_<what>; init first, the fuzz test last.
 REGRESS     = init \
@@ -56,7 +61,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench refs deps check-numerics check-clv check-purity prove_installcheck
+.PHONY: test demo bench refs deps check-numerics check-clv check-purity check-release prove_installcheck
 
 deps:
 	bash test/deps.sh
@@ -75,6 +80,10 @@ bench:
 #   make prove_installcheck PROVE_TESTS=test/t/002_crash.pl PROVE_FLAGS=--verbose
 prove_installcheck:
 	TAP_TESTS='$(addprefix t/,$(notdir $(PROVE_TESTS)))' PROVE_FLAGS='$(PROVE_FLAGS)' bash test/run_tap.sh
+
+# The release files agree and released SQL scripts are as they shipped.
+check-release:
+	bash test/upgrade/check_release_files.sh
 
 # Reference values from mpmath (independent of our C code); the CSV is committed.
 refs:

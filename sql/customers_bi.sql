@@ -56,6 +56,19 @@ SELECT test.error_of($$SELECT * FROM crm.cohort_retention_table('no_such_table',
 SELECT test.error_of($$SELECT crm.cohort_view('a.b.c', 'test.text_orders', 'customer', 'ts')$$);
 SELECT count(*) > 0 AS orders_still_there FROM test.orders;
 
+-- a caller who may read only some columns is refused before any query runs,
+-- naming the column (the builders run with the caller's rights)
+CREATE ROLE bi_reader;
+GRANT USAGE ON SCHEMA test, crm TO bi_reader;
+GRANT SELECT (customer, ts) ON test.text_orders TO bi_reader;
+SET ROLE bi_reader;
+SELECT test.error_of($$SELECT * FROM crm.rfm_segments('test.text_orders', 'customer', 'ts', 'amount')$$);
+SELECT count(*) > 0 AS cohorts_without_amount FROM crm.cohort_retention_table('test.text_orders', 'customer', 'ts');
+RESET ROLE;
+REVOKE ALL ON test.text_orders FROM bi_reader;
+REVOKE ALL ON SCHEMA test, crm FROM bi_reader;
+DROP ROLE bi_reader;
+
 -- an unqualified view name goes to the caller's current schema, as CREATE VIEW would
 SET search_path = "Shop Data", public;
 SELECT crm.rfm_view('rfm_here', '"Orders 2023"', 'Customer ID', 'Paid At', 'Total €');

@@ -12,6 +12,7 @@ perllib=$pgxs/test/perl
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r test/t "$work/t"
+cp -r test/upgrade "$work/upgrade"
 run="cd '$work' && TESTDIR='$work' PATH='$bindir':\$PATH PG_REGRESS='$pgxs/test/regress/pg_regress' prove -I '$perllib' ${PROVE_FLAGS:-} ${TAP_TESTS:-t/*.pl}"
 if [ "$(id -u)" -eq 0 ]; then
 	chown -R postgres "$work"

@@ -68,11 +68,18 @@ numerics() {
 	make -s check-purity && make -s check-numerics && make -s check-clv
 }
 
+# the release: version files agree, released scripts unchanged (the upgrade
+# itself is tested by test/t/008_upgrade.pl)
+release() {
+	make -s check-release
+}
+
 run "C numerics (make check-purity, check-numerics, check-clv)" numerics
+run "release files (make check-release)" release
 run "pg_regress (sql/, expected/)" regress
 run "pgTAP API contract (test/pgtap/)" pgtap
 run "JDBC column types (test/jdbc/)" jdbc
-run "TAP: background worker, crashes, concurrent delivery (test/t/)" tap
+run "TAP: background worker, crashes, delivery, security, upgrade (test/t/)" tap
 
 echo
 echo "=== summary"

@@ -6,36 +6,51 @@
 -- schema-qualified when needed) and column names go through format('%I').
 -- The functions run with the caller's privileges and a pinned search_path.
 
--- _source_column(source, column, kinds, role): the column's type, checked.
--- kinds: 'id' (bigint, integer, smallint, text, varchar, uuid), 'time'
--- (timestamptz, timestamp, date) or 'amount' (any numeric type).
-CREATE FUNCTION @extschema@._source_column(source regclass, column_name name, kind text, role text)
+-- _check_source_column(relation, column, reader, kind, what): the column's
+-- type, checked for every table the user names (BI sources, crm.register_source).
+-- kind: 'id' (bigint, integer, smallint, text, varchar, uuid), 'time'
+-- (timestamptz, timestamp, date), 'amount' (any numeric type), 'time zone'
+-- (text, varchar) or 'consent' (boolean).  42703 when the column is missing,
+-- 42804 when its type is not allowed, 42501 when reader may not read it.
+-- PUBLIC may call it: it reads only the catalog and what has_column_privilege
+-- tells anyone, and the caller-rights BI builders need it.
+CREATE FUNCTION @extschema@._check_source_column(relation regclass, col name, reader name, kind text, what text)
 RETURNS regtype
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	column_type regtype;
+	allowed regtype[] := CASE kind
+		WHEN 'id' THEN ARRAY['bigint', 'integer', 'smallint', 'text', 'character varying', 'uuid']
+		WHEN 'time' THEN ARRAY['timestamp with time zone', 'timestamp without time zone', 'date']
+		WHEN 'amount' THEN ARRAY['numeric', 'double precision', 'real', 'bigint', 'integer', 'smallint']
+		WHEN 'time zone' THEN ARRAY['text', 'character varying']
+		WHEN 'consent' THEN ARRAY['boolean']
+	END::regtype[];
+	typ regtype;
 BEGIN
-	SELECT a.atttypid::regtype INTO column_type
-	FROM pg_attribute a
-	WHERE a.attrelid = source AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped;
-	IF column_type IS NULL THEN
-		RAISE EXCEPTION 'column % of % does not exist', quote_ident(column_name), source
-			USING ERRCODE = 'undefined_column',
-			      DETAIL = format('It was given as the %s column.', role);
+	IF allowed IS NULL THEN
+		RAISE EXCEPTION 'unknown source column kind %', coalesce(quote_literal(kind), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF NOT (CASE kind
-		WHEN 'id' THEN column_type IN ('bigint', 'integer', 'smallint', 'text', 'character varying', 'uuid')
-		WHEN 'time' THEN column_type IN ('timestamp with time zone', 'timestamp without time zone', 'date')
-		WHEN 'amount' THEN column_type IN ('numeric', 'double precision', 'real', 'bigint', 'integer', 'smallint')
-	END) THEN
-		RAISE EXCEPTION 'column % of % has type %, which cannot be the % column', quote_ident(column_name), source,
-			column_type, role
-			USING ERRCODE = 'datatype_mismatch';
+	SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+	WHERE a.attrelid = relation AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'column "%" of relation % does not exist', col, relation
+			USING ERRCODE = 'undefined_column', HINT = format('Pass the name of the %s column.', what);
 	END IF;
-	RETURN column_type;
+	IF NOT typ = ANY (allowed) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be the % column', col, relation, typ, what
+			USING ERRCODE = 'datatype_mismatch', DETAIL = format('Allowed types: %s.', array_to_string(allowed, ', '));
+	END IF;
+	IF NOT has_column_privilege(reader, relation, col, 'SELECT') THEN
+		RAISE EXCEPTION 'permission denied for column "%" of relation %', col, relation
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	RETURN typ;
 END $$;
+-- explicit, so that an upgraded database (where it was revoked) has the same ACL
+GRANT EXECUTE ON FUNCTION @extschema@._check_source_column(regclass, name, name, text, text) TO PUBLIC;
 
 -- The SELECT behind crm.rfm_segments and crm.rfm_view.  as_of NULL means now().
 CREATE FUNCTION @extschema@._rfm_query(source regclass, customer_column name, purchased_at_column name,
@@ -45,10 +60,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	id_type regtype := @extschema@._source_column(source, customer_column, 'id', 'customer');
+	id_type regtype := @extschema@._check_source_column(source, customer_column, current_user, 'id', 'customer');
 BEGIN
-	PERFORM @extschema@._source_column(source, purchased_at_column, 'time', 'purchase time');
-	PERFORM @extschema@._source_column(source, amount_column, 'amount', 'amount');
+	PERFORM @extschema@._check_source_column(source, purchased_at_column, current_user, 'time', 'purchase time');
+	PERFORM @extschema@._check_source_column(source, amount_column, current_user, 'amount', 'amount');
 	IF bins IS NULL OR bins < 2 OR bins > 100 THEN
 		RAISE EXCEPTION 'bins must be between 2 and 100, got %', bins USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -140,13 +155,13 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	id_type regtype := @extschema@._source_column(source, customer_column, 'id', 'customer');
+	id_type regtype := @extschema@._check_source_column(source, customer_column, current_user, 'id', 'customer');
 	id_expression text := CASE WHEN id_type IN ('bigint', 'integer', 'smallint') THEN format('%I::bigint', customer_column)
 	                           ELSE format('%I::text', customer_column) END;
 BEGIN
-	PERFORM @extschema@._source_column(source, activity_column, 'time', 'activity time');
+	PERFORM @extschema@._check_source_column(source, activity_column, current_user, 'time', 'activity time');
 	IF amount_column IS NOT NULL THEN
-		PERFORM @extschema@._source_column(source, amount_column, 'amount', 'amount');
+		PERFORM @extschema@._check_source_column(source, amount_column, current_user, 'amount', 'amount');
 	END IF;
 	IF period IS NULL OR lower(period) NOT IN ('day', 'week', 'month', 'quarter', 'year') THEN
 		RAISE EXCEPTION 'period must be day, week, month, quarter or year, got %', period

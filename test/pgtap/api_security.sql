@@ -41,13 +41,13 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
 FROM pg_proc p
 WHERE p.pronamespace = 'crm'::regnamespace AND p.proname LIKE '\_%'
   AND has_function_privilege('public', p.oid, 'EXECUTE')
-  AND p.proname NOT IN ('_rfm_query', '_cohort_query', '_source_column', '_view_target', '_orders_source');
+  AND p.proname NOT IN ('_rfm_query', '_cohort_query', '_check_source_column', '_view_target', '_orders_source');
 
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
           'the helpers PUBLIC may call are plain SQL or PL/pgSQL, neither SECURITY DEFINER nor C')
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'crm'::regnamespace
-  AND p.proname IN ('_rfm_query', '_cohort_query', '_source_column', '_view_target', '_orders_source')
+  AND p.proname IN ('_rfm_query', '_cohort_query', '_check_source_column', '_view_target', '_orders_source')
   AND (p.prosecdef OR l.lanname NOT IN ('sql', 'plpgsql'));
 
 SELECT * FROM finish();
