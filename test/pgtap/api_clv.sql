@@ -1,4 +1,4 @@
--- API contract of customer lifetime value (SPEC §2): names, signatures,
+-- API contract of customer lifetime value (doc/reference/clv.md): names, signatures,
 -- result columns and types, volatility, strictness, parallel safety, and
 -- aggregates with combine and serialize functions.
 BEGIN;

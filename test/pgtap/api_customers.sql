@@ -1,4 +1,4 @@
--- API contract of RFM, cohorts and KPIs (SPEC §3): names, signatures, result
+-- API contract of RFM, cohorts and KPIs (doc/reference/customers.md): names, signatures, result
 -- columns, volatility, parallel safety, window/aggregate kinds, combine and
 -- serialize functions.
 BEGIN;

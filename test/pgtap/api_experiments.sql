@@ -1,4 +1,4 @@
--- API contract of the experiment statistics (SPEC §1): names, signatures,
+-- API contract of the experiment statistics (doc/reference/stats.md): names, signatures,
 -- result columns and types, volatility, strictness, parallel safety, and
 -- aggregates with combine functions over plain float8[] states.
 BEGIN;
@@ -27,7 +27,7 @@ WHERE p.pronamespace = 'crm'::regnamespace AND p.prokind = 'f'
                     'srm_test', 'ttest_sample_size', 'ztest_sample_size')
   AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's');
 
--- argument names and defaults as in SPEC §1
+-- argument names and defaults, as documented in doc/reference/stats.md
 SELECT is(pg_get_function_arguments('crm.srm_test(bigint, bigint, float8)'::regprocedure),
           'n_treatment bigint, n_control bigint, expected_treatment_share double precision DEFAULT 0.5',
           'srm_test arguments');
@@ -78,7 +78,7 @@ SELECT is(
         'crm.uplift_ztest(boolean,boolean,double precision) -> crm.ztest_result'],
   'aggregates and their result types');
 
--- result types: columns, in order, with their types (SPEC §1)
+-- result types: columns, in order, with their types (doc/reference/stats.md)
 CREATE TEMP VIEW result_columns AS
 SELECT c.relname::text AS type_name, a.attnum, a.attname::text COLLATE "default" AS attname,
        format_type(a.atttypid, a.atttypmod) AS type

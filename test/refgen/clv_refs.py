@@ -25,6 +25,12 @@ NOT from the series/log-space forms used in C:
     mp.quad on the closed-form E[Y(t)].
 Cross-check discrepancies are printed to stderr.
 
+FHL05 is Fader, Hardie & Lee, "Counting your customers the easy way: an
+alternative to the Pareto/NBD model", Marketing Science 24(2), 2005; "FH note
+009" is Fader & Hardie, "A note on deriving the Pareto/NBD model and related
+expressions" (2005).
+The formulas are described in doc/clv.md.
+
 CSV columns: model,function,p1,p2,p3,p4,x,tx,T,t,delta,tol,value
   model      bgnbd | pnbd | gg
   function   loglik | p_alive | expected | expected_conditional | pmf |

@@ -7,8 +7,9 @@ the exact function value at that double, computed at 80 significant digits and
 rounded to 20.  Run by `make refs` (needs python3-mpmath from Debian); the CSV
 is committed, so the test suite itself does not need mpmath.
 
-Tolerances are the relative errors the SQL API promises (README, SPEC §1):
-1e-13 in the body, 1e-10 for df up to 1e6 and for tails down to 1e-300.
+Tolerances are the relative errors the SQL API promises (doc/reference/stats.md,
+"Distribution functions"): 1e-13 in the body, 1e-10 for df up to 1e6 and for
+tails down to 1e-300.
 """
 import csv
 import os
