@@ -1,5 +1,5 @@
--- The trigger-campaign templates of the README, run against the README's
--- example schema: every template there is this file's SQL.
+-- The trigger-campaign templates of doc/reference/automation.md, run against
+-- its example schema: every template there is this file's SQL.
 SET TimeZone = 'UTC';
 CREATE SCHEMA example;
 CREATE TABLE example.customers (

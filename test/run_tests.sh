@@ -51,6 +51,11 @@ pgtap() {
 		pg_prove -d crm_pgtap test/pgtap/*.sql'
 }
 
+# doc/reference/ documents every object of the installed extension, once
+reference() {
+	pg_virtualenv -o shared_preload_libraries=crm_marketing bash test/docs/check_reference.sh
+}
+
 # what a JDBC client (Metabase's way in) sees of the result columns
 jdbc() {
 	pg_virtualenv bash test/jdbc/run_jdbc.sh
@@ -78,6 +83,7 @@ run "C numerics (make check-purity, check-numerics, check-clv)" numerics
 run "release files (make check-release)" release
 run "pg_regress (sql/, expected/)" regress
 run "pgTAP API contract (test/pgtap/)" pgtap
+run "reference documentation (test/docs/)" reference
 run "JDBC column types (test/jdbc/)" jdbc
 run "TAP: background worker, crashes, delivery, security, upgrade (test/t/)" tap
 

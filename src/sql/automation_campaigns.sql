@@ -6,7 +6,7 @@
 -- the functions below, which check ownership.  The functions that change
 -- state run as the extension's owner (SECURITY DEFINER, pinned search_path)
 -- and are not executable by PUBLIC: a DBA grants them to the marketing and
--- delivery roles (README, "Campaigns").
+-- delivery roles (doc/reference/automation.md, "Privileges").
 
 -- Job owners are stored as role names, not regrole: a dump restored without
 -- the roles (or with --no-owner) still loads every campaign and segment, and
@@ -882,8 +882,8 @@ CREATE FUNCTION @extschema@._worker_wakeup()
 RETURNS void AS 'MODULE_PATHNAME', 'crm_worker_wakeup'
 LANGUAGE C VOLATILE;
 
--- privileges: the state-changing functions are granted by the DBA (README,
--- "Security model"); the internal helpers are not callable by PUBLIC.
+-- privileges: the state-changing functions are granted by the DBA
+-- (doc/security.md); the internal helpers are not callable by PUBLIC.
 REVOKE EXECUTE ON FUNCTION
 	@extschema@.create_segment(text, text, interval, text), @extschema@.refresh_segment(text),
 	@extschema@.drop_segment(text),

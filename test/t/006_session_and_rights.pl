@@ -1,4 +1,4 @@
-# Issue 14, items 6-8: rights and session hygiene of the worker.
+# Rights and session hygiene of the worker (doc/security.md).
 #  - The utility hook stops a database's worker before DROP DATABASE,
 #    ALTER DATABASE ... RENAME / SET TABLESPACE and CREATE DATABASE ...
 #    TEMPLATE only for a role that may run the command: refused attempts
