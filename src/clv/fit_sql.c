@@ -21,8 +21,8 @@
 
 #include "clv/clv_sql.h"
 #include "clv/models.h"
-#include "customers/customer_map.h"
 #include "util/sql_util.h"
+#include "util/state_reader.h"
 
 #define HISTOGRAM_MAGIC		0x43524848	/* "CRHH" */
 #define HISTOGRAM_VERSION	1

@@ -32,10 +32,10 @@
 #include "utils/timestamp.h"
 
 #include "clv/clv_sql.h"
-#include "customers/customer_map.h"
 #include "customers/period_bucket.h"
 #include "math/double_double.h"
 #include "util/sql_util.h"
+#include "util/state_reader.h"
 
 static const char *const AGGREGATE = "crm.purchase_summary";
 
