@@ -19,7 +19,7 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "clv/clv_sql.h"
+#include "clv/history_checks.h"
 #include "clv/models.h"
 #include "util/sql_util.h"
 #include "util/state_reader.h"

@@ -28,7 +28,7 @@
 #include "fmgr.h"
 #include "utils/timestamp.h"
 
-#include "clv/clv_sql.h"
+#include "clv/history_checks.h"
 #include "clv/models.h"
 #include "clv/score_cache.h"
 #include "util/sql_util.h"

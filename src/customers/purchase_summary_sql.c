@@ -31,7 +31,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "clv/clv_sql.h"
+#include "clv/history_checks.h"
 #include "customers/period_bucket.h"
 #include "math/double_double.h"
 #include "util/sql_util.h"

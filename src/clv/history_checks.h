@@ -1,9 +1,9 @@
 /*
- * clv_sql.h — shared SQL glue of the CLV functions: validation of customer
+ * history_checks.h — shared SQL glue of the CLV functions: validation of customer
  * histories with specific SQLSTATEs, and time units.
  */
-#ifndef CRM_CLV_SQL_H
-#define CRM_CLV_SQL_H
+#ifndef CRM_CLV_HISTORY_CHECKS_H
+#define CRM_CLV_HISTORY_CHECKS_H
 
 #include "postgres.h"
 
