@@ -1,6 +1,7 @@
 /*
- * history_checks.h — shared SQL glue of the CLV functions: validation of customer
- * histories with specific SQLSTATEs, and time units.
+ * history_checks.h — the checks of purchase-history inputs (histories,
+ * spend, time units) that the CLV functions and crm.purchase_summary share,
+ * with specific SQLSTATEs.
  */
 #ifndef CRM_CLV_HISTORY_CHECKS_H
 #define CRM_CLV_HISTORY_CHECKS_H
@@ -19,34 +20,7 @@ extern double crm_time_unit_days(const Interval *unit, const char *function);
 extern void crm_clv_check_history(double frequency, double recency, double tenure,
 								  const char *function);
 
-/* 22023 unless a repeat buyer's mean spend is finite and > 0. */
+/* 22023 unless frequency >= 0 and, for a repeat buyer, the mean spend is finite and > 0. */
 extern void crm_clv_check_spend(double frequency, double monetary_value, const char *function);
-
-/* A 64-bit hash of n doubles (-0.0 and 0.0 alike), for tables keyed by histories. */
-static inline uint64
-crm_hash_doubles(const double *key, int n)
-{
-	uint64		h = UINT64CONST(0x9E3779B97F4A7C15);
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		double		k = key[i] + 0.0;
-		uint64		bits;
-
-		memcpy(&bits, &k, sizeof(bits));
-		h = (h ^ bits) * UINT64CONST(0xBF58476D1CE4E5B9);
-		h ^= h >> 29;
-	}
-	/*
-	 * A final mix, so that the low bits, which pick the slot, depend on the
-	 * high bits of the last key too: whole numbers (weeks, days) differ only
-	 * there, and without it every T of one (x, tx) fell in one slot.
-	 */
-	h ^= h >> 33;
-	h *= UINT64CONST(0xFF51AFD7ED558CCD);
-	h ^= h >> 33;
-	return h;
-}
 
 #endif

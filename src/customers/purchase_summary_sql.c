@@ -143,23 +143,6 @@ summary_state_create(MemoryContext context)
 	return state;
 }
 
-/* time_unit in days, as EXTRACT(epoch FROM time_unit) / 86400 counts it; 22023 unless > 0. */
-double
-crm_time_unit_days(const Interval *unit, const char *function)
-{
-	double		days = (unit->month / MONTHS_PER_YEAR) * DAYS_PER_YEAR +
-		(unit->month % MONTHS_PER_YEAR) * (double) DAYS_PER_MONTH +
-		unit->day + (double) unit->time / (double) USECS_PER_DAY;
-
-	if (!(days > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: time_unit must be a positive interval, got %s", function,
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(unit))))));
-	return days;
-}
-
 /* Makes room for one more day. */
 static void
 summary_grow_days(SummaryState *state, MemoryContext context)
