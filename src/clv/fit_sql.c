@@ -273,13 +273,14 @@ fit_deserialize(FunctionCallInfo fcinfo, FitModel model)
 static bool fit_stopped = false;
 
 /*
- * A query cancel, statement timeout or termination is pending: the fit
- * stops, then we raise it.  Only those: InterruptPending alone is also set
- * by harmless interrupts (a parallel worker's message to the leader, a
- * catch-up signal), and stopping on them made fits depend on timing.
+ * The fit's clv_stop_requested (models.h): true once a query cancel,
+ * statement timeout or termination is pending; the fit stops, then we raise
+ * it.  Only those: InterruptPending alone is also set by harmless
+ * interrupts (a parallel worker's message to the leader, a catch-up
+ * signal), and stopping on them made fits depend on timing.
  */
 static bool
-fit_interrupted(void)
+fit_stop_requested(void)
 {
 	if (InterruptPending && (QueryCancelPending || ProcDiePending))
 		fit_stopped = true;
@@ -321,7 +322,7 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 
 	memset(&fit, 0, sizeof(fit));
 	fit_stopped = false;
-	clv_stop_requested = fit_interrupted;
+	clv_stop_requested = fit_stop_requested;
 	if (model == FIT_GAMMA_GAMMA)
 	{
 		ClvSpend   *rows = palloc_extended(sizeof(ClvSpend) * h->used, MCXT_ALLOC_HUGE);
