@@ -33,16 +33,6 @@
 #include "automation/sending_switch.h"
 #include "crm_guc.h"
 
-/*
- * The control file fixes the schema (schema = crm, relocatable = false):
- * CREATE EXTENSION refuses any other, so the name is a constant.
- */
-const char *
-crm_schema_quoted(void)
-{
-	return "crm";
-}
-
 /* Executes sql with arguments and checks the result code. */
 void
 crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected)
@@ -104,7 +94,7 @@ typedef struct RunShape
  * that name one.
  */
 static char *
-run_statement(const char *schema, const RunShape *shape, const char *rows)
+run_statement(const RunShape *shape, const char *rows)
 {
 	StringInfoData sql;
 	const char *entry_key = strcmp(shape->reentry, "once") == 0 ? "''::text"
@@ -149,12 +139,12 @@ run_statement(const char *schema, const RunShape *shape, const char *rows)
 					 "                   THEN 'control' ELSE 'treatment' END AS arm,"
 					 "         %5$s AS send_at"
 					 "  FROM checked c, p WHERE c.exclusion IS NULL),",
-					 schema, entry_key,
+					 CRM_SCHEMA, entry_key,
 					 strcmp(shape->reentry, "cooldown") == 0 ? " OR e.entered_at > now() - p.cooldown" : "",
 					 shape->quiet_hours ?
-					 psprintf("WHEN f.time_zone IS NOT NULL AND NOT %s.is_valid_time_zone(f.time_zone) THEN 'invalid_time_zone'", schema)
+					 psprintf("WHEN f.time_zone IS NOT NULL AND NOT %s.is_valid_time_zone(f.time_zone) THEN 'invalid_time_zone'", CRM_SCHEMA)
 					 : "",
-					 shape->quiet_hours ? psprintf("%s.quiet_hours_release(now(), c.time_zone, p.quiet_start, p.quiet_end)", schema)
+					 shape->quiet_hours ? psprintf("%s.quiet_hours_release(now(), c.time_zone, p.quiet_start, p.quiet_end)", CRM_SCHEMA)
 					 : "now()", rows);
 	if (shape->frequency_cap)
 		appendStringInfo(&sql,
@@ -173,7 +163,7 @@ run_statement(const char *schema, const RunShape *shape, const char *rows)
 						 "    WHEN r.send_at > now() + p.max_delay THEN 'quiet_hours_expired'"
 						 "  END AS skip_reason"
 						 "  FROM ranked r, p),",
-						 schema);
+						 CRM_SCHEMA);
 	else
 		appendStringInfo(&sql,
 						 " skips AS ("
@@ -208,7 +198,7 @@ run_statement(const char *schema, const RunShape *shape, const char *rows)
 					 "        (SELECT count(*) FROM checked WHERE exclusion = 'rejected'),"
 					 "        (SELECT count(*) FROM excluded)"
 					 " FROM entries",
-					 schema);
+					 CRM_SCHEMA);
 	return sql.data;
 }
 
@@ -221,14 +211,14 @@ text_column(int attnum)
 
 /* The customers source, or NULL; palloc'd in the current (SPI) context. */
 static CustomerSource *
-customer_source(const char *schema)
+customer_source(void)
 {
 	CustomerSource *source;
 	bool		isnull;
 
 	crm_job_execute(psprintf("SELECT relation::oid, customer_column::text, customer_type::oid,"
 							 " time_zone_column::text, consent_column::text FROM %s.sources WHERE kind = 'customers'",
-							 schema), 0, NULL, NULL, NULL, SPI_OK_SELECT);
+							 CRM_SCHEMA), 0, NULL, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return NULL;
 	source = palloc(sizeof(CustomerSource));
@@ -270,7 +260,6 @@ crm_check_sending_enabled(const char *what)
 static void
 run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunResult *result)
 {
-	const char *schema = crm_schema_quoted();
 	TimestampTz started = GetCurrentTimestamp();
 	Datum		key;
 	Oid			key_type;
@@ -302,7 +291,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 	crm_job_execute(psprintf("SELECT campaign_id, name, owner::text, audience, search_path, channel, status,"
 							 " next_run_at <= now(), frequency_cap, reentry, quiet_start IS NOT NULL"
 							 " FROM %s.campaigns WHERE %s = $1 FOR UPDATE",
-							 schema, campaign_id != 0 ? "campaign_id" : "name"),
+							 CRM_SCHEMA, campaign_id != 0 ? "campaign_id" : "name"),
 					1, &key_type, &key, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
@@ -335,7 +324,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 	owner = crm_job_owner_oid(text_column(3), what);
 	crm_job_check_owner(owner, what);
 	crm_check_sending_enabled("crm.run_campaign");
-	customers = customer_source(schema);
+	customers = customer_source();
 
 	/* 2. the audience, as the owner; frequency caps are checked one campaign at a time */
 	if (cap != NULL)
@@ -363,7 +352,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 
 		v[0] = Int64GetDatum(campaign_id);
 		v[1] = CStringGetTextDatum(timestamptz_to_str(started));
-		crm_job_execute(run_statement(schema, &shape, rows), 2, t, v, NULL, SPI_OK_SELECT);
+		crm_job_execute(run_statement(&shape, rows), 2, t, v, NULL, SPI_OK_SELECT);
 		result->entries = count_column(1);
 		result->control = count_column(2);
 		result->messages = count_column(3);
@@ -405,7 +394,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 								 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status,"
 								 " audience, entries, control, messages, skipped, excluded, rejected)"
 								 " SELECT 'campaign', c.name, $2, $3, clock_timestamp(), 'ok', $4, $5, $6, $7, $8, $9, $10 FROM c",
-								 schema),
+								 CRM_SCHEMA),
 						10, t, v, NULL, SPI_OK_INSERT);
 	}
 	if (result->messages > 0)
@@ -432,14 +421,12 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 void
 crm_job_record_failure(const char *kind, int64 id, const char *message, TimestampTz started)
 {
-	const char *schema;
 	Oid			types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[3];
 	bool		campaign = strcmp(kind, "campaign") == 0;
 	int			pinned;
 
 	pinned = crm_spi_connect_pinned();
-	schema = crm_schema_quoted();
 	values[0] = Int64GetDatum(id);
 	values[1] = CStringGetTextDatum(message);
 	values[2] = TimestampTzGetDatum(started);
@@ -447,11 +434,11 @@ crm_job_record_failure(const char *kind, int64 id, const char *message, Timestam
 			psprintf("WITH c AS (UPDATE %1$s.campaigns SET status = 'failed', last_error = $2,"
 					 " next_run_at = now() + run_every WHERE campaign_id = $1 RETURNING name)"
 					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
-					 " SELECT 'campaign', c.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM c", schema) :
+					 " SELECT 'campaign', c.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM c", CRM_SCHEMA) :
 			psprintf("WITH s AS (UPDATE %1$s.segments SET status = 'failed', last_error = $2,"
 					 " next_refresh_at = now() + refresh_every WHERE segment_id = $1 RETURNING name)"
 					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
-					 " SELECT 'segment', s.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM s", schema),
+					 " SELECT 'segment', s.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM s", CRM_SCHEMA),
 			3, types, values, NULL, SPI_OK_INSERT);
 	crm_spi_finish_pinned(pinned);
 }

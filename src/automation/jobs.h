@@ -46,8 +46,12 @@ extern void crm_campaign_run(int64 campaign_id, const char *name, JobCaller call
 extern void crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller,
 								SegmentRefreshResult *result);
 
-/* The extension's schema, quoted for SQL text. */
-extern const char *crm_schema_quoted(void);
+/*
+ * The extension's schema, for SQL text.  The control file fixes it (schema =
+ * crm, relocatable = false): CREATE EXTENSION refuses any other, so it is a
+ * constant, and a plain identifier that needs no quoting.
+ */
+#define CRM_SCHEMA "crm"
 
 /* SPI_execute_with_args that insists on the expected result code. */
 extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,

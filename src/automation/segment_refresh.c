@@ -47,7 +47,6 @@ static const char *const DIFF_SQL =
 static void
 refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefreshResult *result)
 {
-	const char *schema = crm_schema_quoted();
 	TimestampTz started = GetCurrentTimestamp();
 	int64		rejected = 0;
 	Datum		key;
@@ -74,7 +73,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 	}
 	crm_job_execute(psprintf("SELECT segment_id, name, owner::text, query, search_path, status,"
 							 " next_refresh_at <= now() FROM %s.segments WHERE %s = $1 FOR UPDATE",
-							 schema, segment_id != 0 ? "segment_id" : "name"),
+							 CRM_SCHEMA, segment_id != 0 ? "segment_id" : "name"),
 					1, &key_type, &key, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
@@ -108,7 +107,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 		Datum		v[1];
 
 		v[0] = Int64GetDatum(segment_id);
-		crm_job_execute(psprintf(DIFF_SQL, schema, rows), 1, t, v, NULL, SPI_OK_SELECT);
+		crm_job_execute(psprintf(DIFF_SQL, CRM_SCHEMA, rows), 1, t, v, NULL, SPI_OK_SELECT);
 		result->entered = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		result->exited = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		result->members = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
@@ -136,7 +135,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 								 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at,"
 								 " status, audience, entered, exited, rejected)"
 								 " SELECT 'segment', s.name, $2, $3, clock_timestamp(), 'ok', $6, $4, $5, $7 FROM s",
-								 schema),
+								 CRM_SCHEMA),
 						7, t, v, NULL, SPI_OK_INSERT);
 	}
 	result->ran = true;

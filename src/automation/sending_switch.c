@@ -26,7 +26,7 @@ crm_sending_enabled_here(void)
 	values[0] = Int64GetDatum((int64) GetSystemIdentifier());
 	values[1] = ObjectIdGetDatum(MyDatabaseId);
 	crm_job_execute(psprintf("SELECT 1 FROM %s.sending_enabled_in WHERE system_identifier OPERATOR(pg_catalog.=) $1"
-							 " AND database_oid OPERATOR(pg_catalog.=) $2", crm_schema_quoted()),
+							 " AND database_oid OPERATOR(pg_catalog.=) $2", CRM_SCHEMA),
 					2, types, values, NULL, SPI_OK_SELECT);
 	return SPI_processed > 0;
 }

@@ -102,7 +102,6 @@ static List *
 due_jobs(MemoryContext context, TimestampTz *next_due)
 {
 	List	   *jobs = NIL;
-	const char *schema;
 	uint64		i;
 	bool		isnull;
 	bool		enabled;
@@ -119,7 +118,6 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 		leave(SLOT_NOT_INSTALLED, "");
 	}
 	pinned = crm_spi_connect_pinned();
-	schema = crm_schema_quoted();
 	enabled = crm_sending_enabled_here();
 	set_slot_sending(enabled);
 	if (!enabled)
@@ -132,7 +130,7 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 	}
 	pgstat_report_activity(STATE_RUNNING, "crm_marketing: maintenance");
 	if (SPI_execute(psprintf("SELECT * FROM %s.run_maintenance(pg_catalog.make_interval(days => %d),"
-							 " pg_catalog.make_interval(days => %d))", schema,
+							 " pg_catalog.make_interval(days => %d))", CRM_SCHEMA,
 							 crm_history_retention, crm_message_retention), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "crm_marketing: maintenance failed");
 	if (SPI_execute(psprintf("SELECT kind, id, due FROM ("
@@ -140,7 +138,7 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 							 "  WHERE status = 'active'"
 							 " UNION ALL"
 							 " SELECT 's', segment_id, next_refresh_at FROM %1$s.segments WHERE status = 'active') j"
-							 " ORDER BY due, kind, id", schema), true, 0) != SPI_OK_SELECT)
+							 " ORDER BY due, kind, id", CRM_SCHEMA), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "crm_marketing: could not read the jobs");
 	for (i = 0; i < SPI_processed; i++)
 	{
