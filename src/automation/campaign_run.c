@@ -33,16 +33,6 @@
 #include "automation/sending_switch.h"
 #include "crm_guc.h"
 
-/* Executes sql with arguments and checks the result code. */
-void
-crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "crm job statement failed: %s", SPI_result_code_string(rc));
-}
-
 static Datum
 column(int attnum, bool *isnull)
 {
@@ -228,32 +218,6 @@ customer_source(void)
 	source->time_zone_column = text_column(4);
 	source->consent_column = text_column(5);
 	return source;
-}
-
-/* The OID of a job's owner role: 42704 when the role is gone. */
-Oid
-crm_job_owner_oid(const char *owner, const char *what)
-{
-	Oid			oid = get_role_oid(owner, true);
-
-	if (!OidIsValid(oid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("the owner role \"%s\" of %s does not exist", owner, what),
-				 errhint("Give it to an existing role with crm.alter_job_owner().")));
-	return oid;
-}
-
-/* 55000 unless sending is enabled in this database (crm.enable_sending). */
-void
-crm_check_sending_enabled(const char *what)
-{
-	if (!crm_sending_enabled_here())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s: sending is not enabled in this database", what),
-				 errdetail("A restored or copied database runs no campaign and hands out no message until an operator enables it."),
-				 errhint("Check the data, then call crm.enable_sending().")));
 }
 
 /* The run itself, with SPI connected and the search_path pinned. */

@@ -53,17 +53,7 @@ extern void crm_segment_refresh(int64 segment_id, const char *name, JobCaller ca
  */
 #define CRM_SCHEMA "crm"
 
-/* SPI_execute_with_args that insists on the expected result code. */
-extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
-							int expected);
-
 /* Records a failed job in crm.job_runs and marks it failed (a new transaction's work). */
 extern void crm_job_record_failure(const char *kind, int64 id, const char *message, TimestampTz started);
-
-/* The OID of a job's owner role, by name: 42704 when the role is gone. */
-extern Oid	crm_job_owner_oid(const char *owner, const char *what);
-
-/* 55000 unless sending is enabled in this database (crm.enable_sending). */
-extern void crm_check_sending_enabled(const char *what);
 
 #endif

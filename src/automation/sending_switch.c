@@ -31,6 +31,18 @@ crm_sending_enabled_here(void)
 	return SPI_processed > 0;
 }
 
+/* 55000 unless sending is enabled in this database (crm.enable_sending). */
+void
+crm_check_sending_enabled(const char *what)
+{
+	if (!crm_sending_enabled_here())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s: sending is not enabled in this database", what),
+				 errdetail("A restored or copied database runs no campaign and hands out no message until an operator enables it."),
+				 errhint("Check the data, then call crm.enable_sending().")));
+}
+
 PG_FUNCTION_INFO_V1(crm_sending_enabled);
 PG_FUNCTION_INFO_V1(crm_system_identifier);
 
