@@ -22,16 +22,12 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "automation/job_exec.h"
-#include "automation/jobs.h"
+#include "automation/job_run.h"
 #include "automation/sending_switch.h"
-#include "crm_guc.h"
 
 static Datum
 column(int attnum, bool *isnull)
@@ -225,68 +221,30 @@ static void
 run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunResult *result)
 {
 	TimestampTz started = GetCurrentTimestamp();
-	Datum		key;
-	Oid			key_type;
 	bool		isnull;
 	Oid			owner;
-	char	   *campaign_name,
-			   *what,
-			   *audience,
-			   *search_path,
-			   *channel,
-			   *status,
+	JobRow		campaign;
+	JobRunCounts counts = {{0}};
+	char	   *channel,
 			   *cap;
-	bool		due;
 	RunShape	shape;
 	const char *rows = crm_job_rows_table();
 	CustomerSource *customers;
 
 	/* 1. the campaign, locked */
-	if (campaign_id != 0)
-	{
-		key = Int64GetDatum(campaign_id);
-		key_type = INT8OID;
-	}
-	else
-	{
-		key = CStringGetTextDatum(name);
-		key_type = TEXTOID;
-	}
-	crm_job_execute(psprintf("SELECT campaign_id, name, owner::text, audience, search_path, channel, status,"
-							 " next_run_at <= now(), frequency_cap, reentry, quiet_start IS NOT NULL"
-							 " FROM %s.campaigns WHERE %s = $1 FOR UPDATE",
-							 CRM_SCHEMA, campaign_id != 0 ? "campaign_id" : "name"),
-					1, &key_type, &key, NULL, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-	{
-		if (caller == JOB_BY_WORKER)
-			return;				/* dropped meanwhile */
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("campaign \"%s\" does not exist", name)));
-	}
-	campaign_id = DatumGetInt64(column(1, &isnull));
-	campaign_name = text_column(2);
-	what = psprintf("campaign \"%s\"", campaign_name);
-	audience = text_column(4);
-	search_path = text_column(5);
-	channel = text_column(6);
-	status = text_column(7);
-	due = DatumGetBool(column(8, &isnull));
-	cap = text_column(9);
+	if (!crm_job_lock(&crm_campaign_job, campaign_id, name, caller,
+					  "channel, frequency_cap, reentry, quiet_start IS NOT NULL", &campaign))
+		return;
+	channel = text_column(JOB_ROW_COLUMNS + 1);
+	cap = text_column(JOB_ROW_COLUMNS + 2);
 	shape.frequency_cap = cap != NULL;
-	shape.reentry = text_column(10);
-	shape.quiet_hours = DatumGetBool(column(11, &isnull));
+	shape.reentry = text_column(JOB_ROW_COLUMNS + 3);
+	shape.quiet_hours = DatumGetBool(column(JOB_ROW_COLUMNS + 4, &isnull));
 
-	if (caller == JOB_BY_WORKER && (strcmp(status, "active") != 0 || !due))
+	if (!crm_job_runnable(&crm_campaign_job, &campaign, caller))
 		return;					/* paused, failed or run by hand meanwhile */
-	if (caller == JOB_BY_HAND && strcmp(status, "paused") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("campaign \"%s\" is paused", campaign_name),
-				 errhint("Resume it with crm.resume_campaign(%s).", quote_literal_cstr(campaign_name))));
-	owner = crm_job_owner_oid(text_column(3), what);
-	crm_job_check_owner(owner, what);
+	owner = crm_job_owner_oid(campaign.owner, campaign.what);
+	crm_job_check_owner(owner, campaign.what);
 	crm_check_sending_enabled("crm.run_campaign");
 	customers = customer_source();
 
@@ -299,8 +257,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		crm_job_execute("SELECT pg_catalog.pg_advisory_xact_lock(1129466112, pg_catalog.hashtext($1))",
 						1, &t, &v, NULL, SPI_OK_SELECT);
 	}
-	result->audience = crm_job_collect(audience, owner, search_path, true, customers,
-									   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, rows, what);
+	result->audience = crm_job_collect_rows(&campaign, owner, caller, true, customers, rows);
 
 	/*
 	 * 3. entries and messages; JIT (slower than the statement) is off and
@@ -314,7 +271,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		(void) set_config_option("work_mem", "65536", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
-		v[0] = Int64GetDatum(campaign_id);
+		v[0] = Int64GetDatum(campaign.id);
 		v[1] = CStringGetTextDatum(timestamptz_to_str(started));
 		crm_job_execute(run_statement(&shape, rows), 2, t, v, NULL, SPI_OK_SELECT);
 		result->entries = count_column(1);
@@ -327,40 +284,26 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		if (count_column(5) != result->messages)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("campaign \"%s\": only " INT64_FORMAT " of its " INT64_FORMAT " messages could be written",
-							campaign_name, count_column(5), result->messages),
+					 errmsg("%s: only " INT64_FORMAT " of its " INT64_FORMAT " messages could be written",
+							campaign.what, count_column(5), result->messages),
 					 errdetail("An outbox message with the same idempotency key already exists; the run is rolled back.")));
 		AtEOXact_GUC(false, nestlevel);
 	}
 	if (result->rejected > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
-				 errmsg("campaign \"%s\": " INT64_FORMAT " audience rows were rejected", campaign_name, result->rejected),
+				 errmsg("%s: " INT64_FORMAT " audience rows were rejected", campaign.what, result->rejected),
 				 errdetail("A customer_id must not be empty, and customer_id and event_key must be at most 1000 bytes.")));
 
 	/* 4. history, schedule, notification */
-	{
-		Oid			t[10] = {INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID};
-		Datum		v[10];
-
-		v[0] = Int64GetDatum(campaign_id);
-		v[1] = CStringGetTextDatum(caller == JOB_BY_WORKER ? "worker" : "manual");
-		v[2] = TimestampTzGetDatum(started);
-		v[3] = Int64GetDatum(result->audience);
-		v[4] = Int64GetDatum(result->entries);
-		v[5] = Int64GetDatum(result->control);
-		v[6] = Int64GetDatum(result->messages);
-		v[7] = Int64GetDatum(result->skipped);
-		v[8] = Int64GetDatum(result->excluded);
-		v[9] = Int64GetDatum(result->rejected);
-		crm_job_execute(psprintf("WITH c AS (UPDATE %1$s.campaigns SET last_run_at = now(), next_run_at = now() + run_every,"
-								 " status = 'active', last_error = NULL WHERE campaign_id = $1 RETURNING name)"
-								 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status,"
-								 " audience, entries, control, messages, skipped, excluded, rejected)"
-								 " SELECT 'campaign', c.name, $2, $3, clock_timestamp(), 'ok', $4, $5, $6, $7, $8, $9, $10 FROM c",
-								 CRM_SCHEMA),
-						10, t, v, NULL, SPI_OK_INSERT);
-	}
+	crm_job_count(&counts, RUN_AUDIENCE, result->audience);
+	crm_job_count(&counts, RUN_ENTRIES, result->entries);
+	crm_job_count(&counts, RUN_CONTROL, result->control);
+	crm_job_count(&counts, RUN_MESSAGES, result->messages);
+	crm_job_count(&counts, RUN_SKIPPED, result->skipped);
+	crm_job_count(&counts, RUN_EXCLUDED, result->excluded);
+	crm_job_count(&counts, RUN_REJECTED, result->rejected);
+	crm_job_record_run(&crm_campaign_job, campaign.id, caller, started, &counts);
 	if (result->messages > 0)
 	{
 		Oid			t = TEXTOID;
@@ -379,31 +322,6 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 	memset(result, 0, sizeof(*result));
 	pinned = crm_spi_connect_pinned();
 	run_locked(campaign_id, name, caller, result);
-	crm_spi_finish_pinned(pinned);
-}
-
-void
-crm_job_record_failure(const char *kind, int64 id, const char *message, TimestampTz started)
-{
-	Oid			types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[3];
-	bool		campaign = strcmp(kind, "campaign") == 0;
-	int			pinned;
-
-	pinned = crm_spi_connect_pinned();
-	values[0] = Int64GetDatum(id);
-	values[1] = CStringGetTextDatum(message);
-	values[2] = TimestampTzGetDatum(started);
-	crm_job_execute(campaign ?
-			psprintf("WITH c AS (UPDATE %1$s.campaigns SET status = 'failed', last_error = $2,"
-					 " next_run_at = now() + run_every WHERE campaign_id = $1 RETURNING name)"
-					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
-					 " SELECT 'campaign', c.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM c", CRM_SCHEMA) :
-			psprintf("WITH s AS (UPDATE %1$s.segments SET status = 'failed', last_error = $2,"
-					 " next_refresh_at = now() + refresh_every WHERE segment_id = $1 RETURNING name)"
-					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
-					 " SELECT 'segment', s.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM s", CRM_SCHEMA),
-			3, types, values, NULL, SPI_OK_INSERT);
 	crm_spi_finish_pinned(pinned);
 }
 

@@ -53,7 +53,4 @@ extern void crm_segment_refresh(int64 segment_id, const char *name, JobCaller ca
  */
 #define CRM_SCHEMA "crm"
 
-/* Records a failed job in crm.job_runs and marks it failed (a new transaction's work). */
-extern void crm_job_record_failure(const char *kind, int64 id, const char *message, TimestampTz started);
-
 #endif

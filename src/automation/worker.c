@@ -32,6 +32,7 @@
 #include "utils/timestamp.h"
 
 #include "automation/job_exec.h"
+#include "automation/job_run.h"
 #include "automation/jobs.h"
 #include "automation/sending_switch.h"
 #include "automation/worker_shmem.h"
@@ -177,7 +178,7 @@ static void
 run_job(DueJob *job, MemoryContext error_context)
 {
 	TimestampTz started = GetCurrentTimestamp();
-	const char *kind = job->kind == 'c' ? "campaign" : "segment";
+	const JobKind *kind = job->kind == 'c' ? &crm_campaign_job : &crm_segment_job;
 
 	PG_TRY();
 	{
@@ -211,7 +212,7 @@ run_job(DueJob *job, MemoryContext error_context)
 		MemoryContextSwitchTo(old);
 		set_slot_error(edata->message);
 		ereport(LOG,
-				(errmsg("crm_marketing: %s " INT64_FORMAT " failed: %s", kind, job->id, edata->message),
+				(errmsg("crm_marketing: %s " INT64_FORMAT " failed: %s", kind->kind, job->id, edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
 				 errhint("The job is marked failed (crm.job_runs, last_error); resume it once fixed.")));
 
