@@ -20,7 +20,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -332,17 +331,13 @@ Datum
 crm_run_campaign_sql(PG_FUNCTION_ARGS)
 {
 	CampaignRunResult r;
-	TupleDesc	tupdesc;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	int64		counts[5];
 
 	crm_campaign_run(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "crm.run_campaign: called in a context that cannot accept a composite");
-	values[0] = Int64GetDatum(r.audience);
-	values[1] = Int64GetDatum(r.entries);
-	values[2] = Int64GetDatum(r.control);
-	values[3] = Int64GetDatum(r.messages);
-	values[4] = Int64GetDatum(r.skipped);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+	counts[0] = r.audience;
+	counts[1] = r.entries;
+	counts[2] = r.control;
+	counts[3] = r.messages;
+	counts[4] = r.skipped;
+	return crm_job_result(fcinfo, "crm.run_campaign", counts, 5);
 }

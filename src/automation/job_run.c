@@ -8,6 +8,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -111,6 +112,21 @@ crm_job_collect_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_e
 {
 	return crm_job_collect(row->query, owner, row->search_path, with_extras, customers,
 						   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, table, row->what);
+}
+
+Datum
+crm_job_result(FunctionCallInfo fcinfo, const char *function, const int64 *counts, int n)
+{
+	TupleDesc	tupdesc;
+	Datum	   *values = palloc(sizeof(Datum) * n);
+	bool	   *nulls = palloc0(sizeof(bool) * n);
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "%s: called in a context that cannot accept a composite", function);
+	for (i = 0; i < n; i++)
+		values[i] = Int64GetDatum(counts[i]);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 
 #include "automation/job_exec.h"
 #include "automation/jobs.h"
@@ -101,6 +102,12 @@ crm_job_count(JobRunCounts *counts, JobRunCount which, int64 value)
 	counts->value[which] = value;
 	counts->set[which] = true;
 }
+
+/*
+ * The result row of crm.run_campaign / crm.refresh_segment: n bigint counts.
+ * `function` names the SQL function for the error of a wrong call context.
+ */
+extern Datum crm_job_result(FunctionCallInfo fcinfo, const char *function, const int64 *counts, int n);
 
 /*
  * Records a successful run in crm.job_runs and reschedules the job (last run

@@ -13,7 +13,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -103,15 +102,11 @@ Datum
 crm_refresh_segment_sql(PG_FUNCTION_ARGS)
 {
 	SegmentRefreshResult r;
-	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	int64		counts[3];
 
 	crm_segment_refresh(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "crm.refresh_segment: called in a context that cannot accept a composite");
-	values[0] = Int64GetDatum(r.entered);
-	values[1] = Int64GetDatum(r.exited);
-	values[2] = Int64GetDatum(r.members);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+	counts[0] = r.entered;
+	counts[1] = r.exited;
+	counts[2] = r.members;
+	return crm_job_result(fcinfo, "crm.refresh_segment", counts, 3);
 }
