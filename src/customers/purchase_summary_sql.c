@@ -288,9 +288,7 @@ summary_transfn(FunctionCallInfo fcinfo, bool numeric_amounts, bool with_unit)
 
 	at = PG_GETARG_TIMESTAMPTZ(1);
 	crm_check_finite_timestamp(at, AGGREGATE, "purchased_at");
-	amount = state->numeric_amounts
-		? crm_numeric_to_double(PG_GETARG_DATUM(2), AGGREGATE, "amount") : PG_GETARG_FLOAT8(2);
-	crm_check_finite(amount, AGGREGATE, "amount");
+	amount = crm_amount_arg(fcinfo, 2, state->numeric_amounts, AGGREGATE);
 	if (at > state->observation_end)
 		PG_RETURN_POINTER(state);
 
