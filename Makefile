@@ -115,7 +115,7 @@ test/unit/test_clv: test/unit/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h 
 # src/customers/ is pure unless its name ends in _sql (the SQL glue) or it is
 # one of the server modules listed here; siphash is pure too.  They are
 # compiled with nothing but -Isrc, so an include of a PostgreSQL header fails.
-SERVER_MODULES = src/clv/score_cache src/customers/customer_map src/customers/period_bucket
+SERVER_MODULES = src/clv/history_checks src/clv/score_cache src/customers/customer_map src/customers/period_bucket
 PURE_SOURCES = $(filter-out %_sql.c %_sql.h $(addsuffix .c,$(SERVER_MODULES)) $(addsuffix .h,$(SERVER_MODULES)), \
                  $(sort $(wildcard $(addsuffix /*.c,src/math src/stats src/clv src/customers) \
                                    $(addsuffix /*.h,src/math src/stats src/clv src/customers)))) \

@@ -15,7 +15,11 @@ extern int	crm_job_statement_timeout;	/* crm_marketing.job_statement_timeout, ms
 extern int	crm_history_retention;	/* crm_marketing.history_retention, days */
 extern int	crm_message_retention;	/* crm_marketing.message_retention, days */
 extern int	crm_max_databases;		/* crm_marketing.max_databases */
-extern int	crm_min_sample_size;	/* crm_marketing.min_sample_size, customers per arm */
-extern int	crm_attribution_window; /* crm_marketing.attribution_window, minutes */
+
+/*
+ * crm_marketing.min_sample_size and crm_marketing.attribution_window have
+ * no variable here: only SQL reads them (crm.campaign_report and
+ * crm.campaign_performance, with current_setting), see crm_marketing.c.
+ */
 
 #endif

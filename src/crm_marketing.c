@@ -29,8 +29,14 @@ int			crm_job_statement_timeout = 300000;
 int			crm_history_retention = 30;
 int			crm_message_retention = 90;
 int			crm_max_databases = 32;
-int			crm_min_sample_size = 1000;
-int			crm_attribution_window = 7 * 24 * 60;
+
+/*
+ * Settings that only SQL reads (current_setting in crm.campaign_report and
+ * crm.campaign_performance): DefineCustomIntVariable needs somewhere to
+ * store them, but no C code reads them, so the storage is private.
+ */
+static int	min_sample_size = 1000;
+static int	attribution_window = 7 * 24 * 60;
 
 void		_PG_init(void);
 
@@ -58,10 +64,10 @@ define_settings(void)
 							NULL, &crm_message_retention, 90, 1, 36500, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("crm_marketing.min_sample_size",
 							"Customers per arm below which crm.campaign_report calls no winner or loser (verdict too_small).",
-							NULL, &crm_min_sample_size, 1000, 2, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+							NULL, &min_sample_size, 1000, 2, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("crm_marketing.attribution_window",
 							"Attribution window of crm.campaign_performance: conversions counted after the would-send time.",
-							NULL, &crm_attribution_window, 7 * 24 * 60, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MIN,
+							NULL, &attribution_window, 7 * 24 * 60, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MIN,
 							NULL, NULL, NULL);
 	/* a server-start setting can only be defined while the server starts */
 	if (process_shared_preload_libraries_in_progress)

@@ -20,38 +20,13 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "funcapi.h"
 #include "lib/stringinfo.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "automation/job_exec.h"
-#include "automation/jobs.h"
+#include "automation/job_run.h"
 #include "automation/sending_switch.h"
-#include "crm_guc.h"
-
-/*
- * The control file fixes the schema (schema = crm, relocatable = false):
- * CREATE EXTENSION refuses any other, so the name is a constant.
- */
-const char *
-crm_schema_quoted(void)
-{
-	return "crm";
-}
-
-/* Executes sql with arguments and checks the result code. */
-void
-crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "crm job statement failed: %s", SPI_result_code_string(rc));
-}
 
 static Datum
 column(int attnum, bool *isnull)
@@ -104,7 +79,7 @@ typedef struct RunShape
  * that name one.
  */
 static char *
-run_statement(const char *schema, const RunShape *shape, const char *rows)
+run_statement(const RunShape *shape, const char *rows)
 {
 	StringInfoData sql;
 	const char *entry_key = strcmp(shape->reentry, "once") == 0 ? "''::text"
@@ -149,12 +124,12 @@ run_statement(const char *schema, const RunShape *shape, const char *rows)
 					 "                   THEN 'control' ELSE 'treatment' END AS arm,"
 					 "         %5$s AS send_at"
 					 "  FROM checked c, p WHERE c.exclusion IS NULL),",
-					 schema, entry_key,
+					 CRM_SCHEMA, entry_key,
 					 strcmp(shape->reentry, "cooldown") == 0 ? " OR e.entered_at > now() - p.cooldown" : "",
 					 shape->quiet_hours ?
-					 psprintf("WHEN f.time_zone IS NOT NULL AND NOT %s.is_valid_time_zone(f.time_zone) THEN 'invalid_time_zone'", schema)
+					 psprintf("WHEN f.time_zone IS NOT NULL AND NOT %s.is_valid_time_zone(f.time_zone) THEN 'invalid_time_zone'", CRM_SCHEMA)
 					 : "",
-					 shape->quiet_hours ? psprintf("%s.quiet_hours_release(now(), c.time_zone, p.quiet_start, p.quiet_end)", schema)
+					 shape->quiet_hours ? psprintf("%s.quiet_hours_release(now(), c.time_zone, p.quiet_start, p.quiet_end)", CRM_SCHEMA)
 					 : "now()", rows);
 	if (shape->frequency_cap)
 		appendStringInfo(&sql,
@@ -173,7 +148,7 @@ run_statement(const char *schema, const RunShape *shape, const char *rows)
 						 "    WHEN r.send_at > now() + p.max_delay THEN 'quiet_hours_expired'"
 						 "  END AS skip_reason"
 						 "  FROM ranked r, p),",
-						 schema);
+						 CRM_SCHEMA);
 	else
 		appendStringInfo(&sql,
 						 " skips AS ("
@@ -208,7 +183,7 @@ run_statement(const char *schema, const RunShape *shape, const char *rows)
 					 "        (SELECT count(*) FROM checked WHERE exclusion = 'rejected'),"
 					 "        (SELECT count(*) FROM excluded)"
 					 " FROM entries",
-					 schema);
+					 CRM_SCHEMA);
 	return sql.data;
 }
 
@@ -221,14 +196,14 @@ text_column(int attnum)
 
 /* The customers source, or NULL; palloc'd in the current (SPI) context. */
 static CustomerSource *
-customer_source(const char *schema)
+customer_source(void)
 {
 	CustomerSource *source;
 	bool		isnull;
 
 	crm_job_execute(psprintf("SELECT relation::oid, customer_column::text, customer_type::oid,"
 							 " time_zone_column::text, consent_column::text FROM %s.sources WHERE kind = 'customers'",
-							 schema), 0, NULL, NULL, NULL, SPI_OK_SELECT);
+							 CRM_SCHEMA), 0, NULL, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return NULL;
 	source = palloc(sizeof(CustomerSource));
@@ -240,102 +215,37 @@ customer_source(const char *schema)
 	return source;
 }
 
-/* The OID of a job's owner role: 42704 when the role is gone. */
-Oid
-crm_job_owner_oid(const char *owner, const char *what)
-{
-	Oid			oid = get_role_oid(owner, true);
-
-	if (!OidIsValid(oid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("the owner role \"%s\" of %s does not exist", owner, what),
-				 errhint("Give it to an existing role with crm.alter_job_owner().")));
-	return oid;
-}
-
-/* 55000 unless sending is enabled in this database (crm.enable_sending). */
-void
-crm_check_sending_enabled(const char *what)
-{
-	if (!crm_sending_enabled_here())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s: sending is not enabled in this database", what),
-				 errdetail("A restored or copied database runs no campaign and hands out no message until an operator enables it."),
-				 errhint("Check the data, then call crm.enable_sending().")));
-}
-
 /* The run itself, with SPI connected and the search_path pinned. */
 static void
 run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunResult *result)
 {
-	const char *schema = crm_schema_quoted();
 	TimestampTz started = GetCurrentTimestamp();
-	Datum		key;
-	Oid			key_type;
 	bool		isnull;
 	Oid			owner;
-	char	   *campaign_name,
-			   *what,
-			   *audience,
-			   *search_path,
-			   *channel,
-			   *status,
+	JobRow		campaign;
+	JobRunCounts counts = {{0}};
+	char	   *channel,
 			   *cap;
-	bool		due;
 	RunShape	shape;
 	const char *rows = crm_job_rows_table();
 	CustomerSource *customers;
 
 	/* 1. the campaign, locked */
-	if (campaign_id != 0)
-	{
-		key = Int64GetDatum(campaign_id);
-		key_type = INT8OID;
-	}
-	else
-	{
-		key = CStringGetTextDatum(name);
-		key_type = TEXTOID;
-	}
-	crm_job_execute(psprintf("SELECT campaign_id, name, owner::text, audience, search_path, channel, status,"
-							 " next_run_at <= now(), frequency_cap, reentry, quiet_start IS NOT NULL"
-							 " FROM %s.campaigns WHERE %s = $1 FOR UPDATE",
-							 schema, campaign_id != 0 ? "campaign_id" : "name"),
-					1, &key_type, &key, NULL, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-	{
-		if (caller == JOB_BY_WORKER)
-			return;				/* dropped meanwhile */
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("campaign \"%s\" does not exist", name)));
-	}
-	campaign_id = DatumGetInt64(column(1, &isnull));
-	campaign_name = text_column(2);
-	what = psprintf("campaign \"%s\"", campaign_name);
-	audience = text_column(4);
-	search_path = text_column(5);
-	channel = text_column(6);
-	status = text_column(7);
-	due = DatumGetBool(column(8, &isnull));
-	cap = text_column(9);
+	if (!crm_job_lock(&crm_campaign_job, campaign_id, name, caller,
+					  "channel, frequency_cap, reentry, quiet_start IS NOT NULL", &campaign))
+		return;
+	channel = text_column(JOB_ROW_COLUMNS + 1);
+	cap = text_column(JOB_ROW_COLUMNS + 2);
 	shape.frequency_cap = cap != NULL;
-	shape.reentry = text_column(10);
-	shape.quiet_hours = DatumGetBool(column(11, &isnull));
+	shape.reentry = text_column(JOB_ROW_COLUMNS + 3);
+	shape.quiet_hours = DatumGetBool(column(JOB_ROW_COLUMNS + 4, &isnull));
 
-	if (caller == JOB_BY_WORKER && (strcmp(status, "active") != 0 || !due))
+	if (!crm_job_runnable(&crm_campaign_job, &campaign, caller))
 		return;					/* paused, failed or run by hand meanwhile */
-	if (caller == JOB_BY_HAND && strcmp(status, "paused") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("campaign \"%s\" is paused", campaign_name),
-				 errhint("Resume it with crm.resume_campaign(%s).", quote_literal_cstr(campaign_name))));
-	owner = crm_job_owner_oid(text_column(3), what);
-	crm_job_check_owner(owner, what);
+	owner = crm_job_owner_oid(campaign.owner, campaign.what);
+	crm_job_check_owner(owner, campaign.what);
 	crm_check_sending_enabled("crm.run_campaign");
-	customers = customer_source(schema);
+	customers = customer_source();
 
 	/* 2. the audience, as the owner; frequency caps are checked one campaign at a time */
 	if (cap != NULL)
@@ -346,8 +256,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		crm_job_execute("SELECT pg_catalog.pg_advisory_xact_lock(1129466112, pg_catalog.hashtext($1))",
 						1, &t, &v, NULL, SPI_OK_SELECT);
 	}
-	result->audience = crm_job_collect(audience, owner, search_path, true, customers,
-									   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, rows, what);
+	result->audience = crm_job_collect_rows(&campaign, owner, caller, true, customers, rows);
 
 	/*
 	 * 3. entries and messages; JIT (slower than the statement) is off and
@@ -361,9 +270,9 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		(void) set_config_option("work_mem", "65536", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
-		v[0] = Int64GetDatum(campaign_id);
+		v[0] = Int64GetDatum(campaign.id);
 		v[1] = CStringGetTextDatum(timestamptz_to_str(started));
-		crm_job_execute(run_statement(schema, &shape, rows), 2, t, v, NULL, SPI_OK_SELECT);
+		crm_job_execute(run_statement(&shape, rows), 2, t, v, NULL, SPI_OK_SELECT);
 		result->entries = count_column(1);
 		result->control = count_column(2);
 		result->messages = count_column(3);
@@ -374,40 +283,26 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		if (count_column(5) != result->messages)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("campaign \"%s\": only " INT64_FORMAT " of its " INT64_FORMAT " messages could be written",
-							campaign_name, count_column(5), result->messages),
+					 errmsg("%s: only " INT64_FORMAT " of its " INT64_FORMAT " messages could be written",
+							campaign.what, count_column(5), result->messages),
 					 errdetail("An outbox message with the same idempotency key already exists; the run is rolled back.")));
 		AtEOXact_GUC(false, nestlevel);
 	}
 	if (result->rejected > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
-				 errmsg("campaign \"%s\": " INT64_FORMAT " audience rows were rejected", campaign_name, result->rejected),
+				 errmsg("%s: " INT64_FORMAT " audience rows were rejected", campaign.what, result->rejected),
 				 errdetail("A customer_id must not be empty, and customer_id and event_key must be at most 1000 bytes.")));
 
 	/* 4. history, schedule, notification */
-	{
-		Oid			t[10] = {INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID};
-		Datum		v[10];
-
-		v[0] = Int64GetDatum(campaign_id);
-		v[1] = CStringGetTextDatum(caller == JOB_BY_WORKER ? "worker" : "manual");
-		v[2] = TimestampTzGetDatum(started);
-		v[3] = Int64GetDatum(result->audience);
-		v[4] = Int64GetDatum(result->entries);
-		v[5] = Int64GetDatum(result->control);
-		v[6] = Int64GetDatum(result->messages);
-		v[7] = Int64GetDatum(result->skipped);
-		v[8] = Int64GetDatum(result->excluded);
-		v[9] = Int64GetDatum(result->rejected);
-		crm_job_execute(psprintf("WITH c AS (UPDATE %1$s.campaigns SET last_run_at = now(), next_run_at = now() + run_every,"
-								 " status = 'active', last_error = NULL WHERE campaign_id = $1 RETURNING name)"
-								 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status,"
-								 " audience, entries, control, messages, skipped, excluded, rejected)"
-								 " SELECT 'campaign', c.name, $2, $3, clock_timestamp(), 'ok', $4, $5, $6, $7, $8, $9, $10 FROM c",
-								 schema),
-						10, t, v, NULL, SPI_OK_INSERT);
-	}
+	crm_job_count(&counts, RUN_AUDIENCE, result->audience);
+	crm_job_count(&counts, RUN_ENTRIES, result->entries);
+	crm_job_count(&counts, RUN_CONTROL, result->control);
+	crm_job_count(&counts, RUN_MESSAGES, result->messages);
+	crm_job_count(&counts, RUN_SKIPPED, result->skipped);
+	crm_job_count(&counts, RUN_EXCLUDED, result->excluded);
+	crm_job_count(&counts, RUN_REJECTED, result->rejected);
+	crm_job_record_run(&crm_campaign_job, campaign.id, caller, started, &counts);
 	if (result->messages > 0)
 	{
 		Oid			t = TEXTOID;
@@ -429,33 +324,6 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 	crm_spi_finish_pinned(pinned);
 }
 
-void
-crm_job_record_failure(const char *kind, int64 id, const char *message, TimestampTz started)
-{
-	const char *schema;
-	Oid			types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[3];
-	bool		campaign = strcmp(kind, "campaign") == 0;
-	int			pinned;
-
-	pinned = crm_spi_connect_pinned();
-	schema = crm_schema_quoted();
-	values[0] = Int64GetDatum(id);
-	values[1] = CStringGetTextDatum(message);
-	values[2] = TimestampTzGetDatum(started);
-	crm_job_execute(campaign ?
-			psprintf("WITH c AS (UPDATE %1$s.campaigns SET status = 'failed', last_error = $2,"
-					 " next_run_at = now() + run_every WHERE campaign_id = $1 RETURNING name)"
-					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
-					 " SELECT 'campaign', c.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM c", schema) :
-			psprintf("WITH s AS (UPDATE %1$s.segments SET status = 'failed', last_error = $2,"
-					 " next_refresh_at = now() + refresh_every WHERE segment_id = $1 RETURNING name)"
-					 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at, status, error)"
-					 " SELECT 'segment', s.name, 'worker', $3, clock_timestamp(), 'failed', $2 FROM s", schema),
-			3, types, values, NULL, SPI_OK_INSERT);
-	crm_spi_finish_pinned(pinned);
-}
-
 PG_FUNCTION_INFO_V1(crm_run_campaign_sql);
 
 /* run_campaign(name text) returns (audience, entries, control, messages, skipped) */
@@ -463,17 +331,13 @@ Datum
 crm_run_campaign_sql(PG_FUNCTION_ARGS)
 {
 	CampaignRunResult r;
-	TupleDesc	tupdesc;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	int64		counts[5];
 
 	crm_campaign_run(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "crm.run_campaign: called in a context that cannot accept a composite");
-	values[0] = Int64GetDatum(r.audience);
-	values[1] = Int64GetDatum(r.entries);
-	values[2] = Int64GetDatum(r.control);
-	values[3] = Int64GetDatum(r.messages);
-	values[4] = Int64GetDatum(r.skipped);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+	counts[0] = r.audience;
+	counts[1] = r.entries;
+	counts[2] = r.control;
+	counts[3] = r.messages;
+	counts[4] = r.skipped;
+	return crm_job_result(fcinfo, "crm.run_campaign", counts, 5);
 }

@@ -69,6 +69,30 @@ crm_job_check_owner(Oid owner, const char *what)
 						   GetUserNameFromId(owner, false))));
 }
 
+/* The OID of a job's owner role: 42704 when the role is gone. */
+Oid
+crm_job_owner_oid(const char *owner, const char *what)
+{
+	Oid			oid = get_role_oid(owner, true);
+
+	if (!OidIsValid(oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the owner role \"%s\" of %s does not exist", owner, what),
+				 errhint("Give it to an existing role with crm.alter_job_owner().")));
+	return oid;
+}
+
+/* Executes sql with arguments and checks the result code. */
+void
+crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "crm job statement failed: %s", SPI_result_code_string(rc));
+}
+
 /*
  * Describes the query (run with LIMIT 0 as the current user): the type of its
  * customer_id (InvalidOid if it has none) and the column numbers of the

@@ -41,6 +41,13 @@ extern void crm_job_check_query(const char *query, const char *what);
  */
 extern void crm_job_check_owner(Oid owner, const char *what);
 
+/* The OID of a job's owner role, by name: 42704 when the role is gone. */
+extern Oid	crm_job_owner_oid(const char *owner, const char *what);
+
+/* SPI_execute_with_args that insists on the expected result code. */
+extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+							int expected);
+
 /*
  * SPI_connect, and search_path pinned to pg_catalog, pg_temp for the
  * statements the extension runs itself (as the worker's superuser or a

@@ -46,20 +46,11 @@ extern void crm_campaign_run(int64 campaign_id, const char *name, JobCaller call
 extern void crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller,
 								SegmentRefreshResult *result);
 
-/* The extension's schema, quoted for SQL text. */
-extern const char *crm_schema_quoted(void);
-
-/* SPI_execute_with_args that insists on the expected result code. */
-extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
-							int expected);
-
-/* Records a failed job in crm.job_runs and marks it failed (a new transaction's work). */
-extern void crm_job_record_failure(const char *kind, int64 id, const char *message, TimestampTz started);
-
-/* The OID of a job's owner role, by name: 42704 when the role is gone. */
-extern Oid	crm_job_owner_oid(const char *owner, const char *what);
-
-/* 55000 unless sending is enabled in this database (crm.enable_sending). */
-extern void crm_check_sending_enabled(const char *what);
+/*
+ * The extension's schema, for SQL text.  The control file fixes it (schema =
+ * crm, relocatable = false): CREATE EXTENSION refuses any other, so it is a
+ * constant, and a plain identifier that needs no quoting.
+ */
+#define CRM_SCHEMA "crm"
 
 #endif

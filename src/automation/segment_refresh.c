@@ -13,14 +13,10 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "funcapi.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/timestamp.h"
 
-#include "automation/job_exec.h"
-#include "automation/jobs.h"
-#include "crm_guc.h"
+#include "automation/job_run.h"
 
 /*
  * The diff; a customer_id no index can hold (empty, or over 1000 bytes) is
@@ -47,68 +43,28 @@ static const char *const DIFF_SQL =
 static void
 refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefreshResult *result)
 {
-	const char *schema = crm_schema_quoted();
 	TimestampTz started = GetCurrentTimestamp();
 	int64		rejected = 0;
-	Datum		key;
-	Oid			key_type;
 	bool		isnull;
 	Oid			owner;
-	char	   *segment_name,
-			   *what,
-			   *query,
-			   *search_path,
-			   *status;
-	bool		due;
+	JobRow		segment;
+	JobRunCounts counts = {{0}};
 	const char *rows = crm_job_rows_table();
 
-	if (segment_id != 0)
-	{
-		key = Int64GetDatum(segment_id);
-		key_type = INT8OID;
-	}
-	else
-	{
-		key = CStringGetTextDatum(name);
-		key_type = TEXTOID;
-	}
-	crm_job_execute(psprintf("SELECT segment_id, name, owner::text, query, search_path, status,"
-							 " next_refresh_at <= now() FROM %s.segments WHERE %s = $1 FOR UPDATE",
-							 schema, segment_id != 0 ? "segment_id" : "name"),
-					1, &key_type, &key, NULL, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-	{
-		if (caller == JOB_BY_WORKER)
-			return;				/* dropped meanwhile */
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("segment \"%s\" does not exist", name)));
-	}
-	segment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	segment_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	what = psprintf("segment \"%s\"", segment_name);
-	owner = crm_job_owner_oid(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), what);
-	query = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
-	search_path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
-	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6);
-	due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &isnull));
-
-	if (caller == JOB_BY_WORKER && (strcmp(status, "active") != 0 || !due))
+	if (!crm_job_lock(&crm_segment_job, segment_id, name, caller, NULL, &segment))
 		return;
-	if (caller == JOB_BY_HAND && strcmp(status, "paused") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("segment \"%s\" is paused", segment_name)));
-	crm_job_check_owner(owner, what);
+	owner = crm_job_owner_oid(segment.owner, segment.what);
+	if (!crm_job_runnable(&crm_segment_job, &segment, caller))
+		return;
+	crm_job_check_owner(owner, segment.what);
 
-	(void) crm_job_collect(query, owner, search_path, false, NULL,
-						   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, rows, what);
+	(void) crm_job_collect_rows(&segment, owner, caller, false, NULL, rows);
 	{
 		Oid			t[1] = {INT8OID};
 		Datum		v[1];
 
-		v[0] = Int64GetDatum(segment_id);
-		crm_job_execute(psprintf(DIFF_SQL, schema, rows), 1, t, v, NULL, SPI_OK_SELECT);
+		v[0] = Int64GetDatum(segment.id);
+		crm_job_execute(psprintf(DIFF_SQL, CRM_SCHEMA, rows), 1, t, v, NULL, SPI_OK_SELECT);
 		result->entered = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		result->exited = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		result->members = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
@@ -117,28 +73,14 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 	if (rejected > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
-				 errmsg("%s: " INT64_FORMAT " rows were rejected", what, rejected),
+				 errmsg("%s: " INT64_FORMAT " rows were rejected", segment.what, rejected),
 				 errdetail("A customer_id must not be empty and must be at most 1000 bytes.")));
-	{
-		Oid			t[7] = {INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID};
-		Datum		v[7];
-
-		v[0] = Int64GetDatum(segment_id);
-		v[1] = CStringGetTextDatum(caller == JOB_BY_WORKER ? "worker" : "manual");
-		v[2] = TimestampTzGetDatum(started);
-		v[3] = Int64GetDatum(result->entered);
-		v[4] = Int64GetDatum(result->exited);
-		v[5] = Int64GetDatum(result->members);
-		v[6] = Int64GetDatum(rejected);
-		crm_job_execute(psprintf("WITH s AS (UPDATE %1$s.segments SET last_refresh_at = now(),"
-								 " next_refresh_at = now() + refresh_every, members = $6, status = 'active',"
-								 " last_error = NULL WHERE segment_id = $1 RETURNING name)"
-								 " INSERT INTO %1$s.job_runs (job_kind, job_name, run_by, started_at, finished_at,"
-								 " status, audience, entered, exited, rejected)"
-								 " SELECT 'segment', s.name, $2, $3, clock_timestamp(), 'ok', $6, $4, $5, $7 FROM s",
-								 schema),
-						7, t, v, NULL, SPI_OK_INSERT);
-	}
+	/* a segment's audience is its members */
+	crm_job_count(&counts, RUN_AUDIENCE, result->members);
+	crm_job_count(&counts, RUN_ENTERED, result->entered);
+	crm_job_count(&counts, RUN_EXITED, result->exited);
+	crm_job_count(&counts, RUN_REJECTED, rejected);
+	crm_job_record_run(&crm_segment_job, segment.id, caller, started, &counts);
 	result->ran = true;
 }
 
@@ -160,15 +102,11 @@ Datum
 crm_refresh_segment_sql(PG_FUNCTION_ARGS)
 {
 	SegmentRefreshResult r;
-	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	int64		counts[3];
 
 	crm_segment_refresh(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "crm.refresh_segment: called in a context that cannot accept a composite");
-	values[0] = Int64GetDatum(r.entered);
-	values[1] = Int64GetDatum(r.exited);
-	values[2] = Int64GetDatum(r.members);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+	counts[0] = r.entered;
+	counts[1] = r.exited;
+	counts[2] = r.members;
+	return crm_job_result(fcinfo, "crm.refresh_segment", counts, 3);
 }

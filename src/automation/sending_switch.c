@@ -26,9 +26,21 @@ crm_sending_enabled_here(void)
 	values[0] = Int64GetDatum((int64) GetSystemIdentifier());
 	values[1] = ObjectIdGetDatum(MyDatabaseId);
 	crm_job_execute(psprintf("SELECT 1 FROM %s.sending_enabled_in WHERE system_identifier OPERATOR(pg_catalog.=) $1"
-							 " AND database_oid OPERATOR(pg_catalog.=) $2", crm_schema_quoted()),
+							 " AND database_oid OPERATOR(pg_catalog.=) $2", CRM_SCHEMA),
 					2, types, values, NULL, SPI_OK_SELECT);
 	return SPI_processed > 0;
+}
+
+/* 55000 unless sending is enabled in this database (crm.enable_sending). */
+void
+crm_check_sending_enabled(const char *what)
+{
+	if (!crm_sending_enabled_here())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s: sending is not enabled in this database", what),
+				 errdetail("A restored or copied database runs no campaign and hands out no message until an operator enables it."),
+				 errhint("Check the data, then call crm.enable_sending().")));
 }
 
 PG_FUNCTION_INFO_V1(crm_sending_enabled);

@@ -12,4 +12,7 @@
 /* Whether sending is enabled in this database; call with SPI connected. */
 extern bool crm_sending_enabled_here(void);
 
+/* 55000 unless sending is enabled in this database; call with SPI connected. */
+extern void crm_check_sending_enabled(const char *what);
+
 #endif

@@ -32,6 +32,7 @@
 #include "utils/timestamp.h"
 
 #include "automation/job_exec.h"
+#include "automation/job_run.h"
 #include "automation/jobs.h"
 #include "automation/sending_switch.h"
 #include "automation/worker_shmem.h"
@@ -102,7 +103,6 @@ static List *
 due_jobs(MemoryContext context, TimestampTz *next_due)
 {
 	List	   *jobs = NIL;
-	const char *schema;
 	uint64		i;
 	bool		isnull;
 	bool		enabled;
@@ -119,7 +119,6 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 		leave(SLOT_NOT_INSTALLED, "");
 	}
 	pinned = crm_spi_connect_pinned();
-	schema = crm_schema_quoted();
 	enabled = crm_sending_enabled_here();
 	set_slot_sending(enabled);
 	if (!enabled)
@@ -132,7 +131,7 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 	}
 	pgstat_report_activity(STATE_RUNNING, "crm_marketing: maintenance");
 	if (SPI_execute(psprintf("SELECT * FROM %s.run_maintenance(pg_catalog.make_interval(days => %d),"
-							 " pg_catalog.make_interval(days => %d))", schema,
+							 " pg_catalog.make_interval(days => %d))", CRM_SCHEMA,
 							 crm_history_retention, crm_message_retention), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "crm_marketing: maintenance failed");
 	if (SPI_execute(psprintf("SELECT kind, id, due FROM ("
@@ -140,7 +139,7 @@ due_jobs(MemoryContext context, TimestampTz *next_due)
 							 "  WHERE status = 'active'"
 							 " UNION ALL"
 							 " SELECT 's', segment_id, next_refresh_at FROM %1$s.segments WHERE status = 'active') j"
-							 " ORDER BY due, kind, id", schema), true, 0) != SPI_OK_SELECT)
+							 " ORDER BY due, kind, id", CRM_SCHEMA), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "crm_marketing: could not read the jobs");
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -179,7 +178,7 @@ static void
 run_job(DueJob *job, MemoryContext error_context)
 {
 	TimestampTz started = GetCurrentTimestamp();
-	const char *kind = job->kind == 'c' ? "campaign" : "segment";
+	const JobKind *kind = job->kind == 'c' ? &crm_campaign_job : &crm_segment_job;
 
 	PG_TRY();
 	{
@@ -213,7 +212,7 @@ run_job(DueJob *job, MemoryContext error_context)
 		MemoryContextSwitchTo(old);
 		set_slot_error(edata->message);
 		ereport(LOG,
-				(errmsg("crm_marketing: %s " INT64_FORMAT " failed: %s", kind, job->id, edata->message),
+				(errmsg("crm_marketing: %s " INT64_FORMAT " failed: %s", kind->kind, job->id, edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
 				 errhint("The job is marked failed (crm.job_runs, last_error); resume it once fixed.")));
 

@@ -19,10 +19,11 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "clv/clv_sql.h"
+#include "clv/history_checks.h"
+#include "clv/history_hash.h"
 #include "clv/models.h"
-#include "customers/customer_map.h"
 #include "util/sql_util.h"
+#include "util/state_reader.h"
 
 #define HISTOGRAM_MAGIC		0x43524848	/* "CRHH" */
 #define HISTOGRAM_VERSION	1
@@ -136,10 +137,6 @@ histogram_key(FitModel model, double frequency, double second, double third, dou
 {
 	if (model == FIT_GAMMA_GAMMA)
 	{
-		if (frequency < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: frequency must be >= 0, got %g", function, frequency)));
 		crm_clv_check_spend(frequency, second, function);
 		key[0] = frequency;
 		key[1] = second;
@@ -151,41 +148,6 @@ histogram_key(FitModel model, double frequency, double second, double third, dou
 		key[1] = second + 0.0;
 		key[2] = third + 0.0;
 	}
-}
-
-void
-crm_clv_check_history(double frequency, double recency, double tenure, const char *function)
-{
-	crm_check_finite(recency, function, "recency");
-	crm_check_finite(tenure, function, "tenure");
-	if (frequency < 0 || recency < 0 || tenure < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: frequency, recency and tenure must be >= 0, got (%g, %g, %g)",
-						function, frequency, recency, tenure)));
-	if (recency > tenure)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: recency must not exceed tenure, got recency %g > tenure %g",
-						function, recency, tenure),
-				 errdetail("Recency is the time from the first to the last purchase, tenure the time from the first purchase to the end of observation.")));
-	if (frequency == 0 && recency != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: recency must be 0 when frequency is 0, got %g", function, recency),
-				 errdetail("Frequency counts repeat purchases; without one the last purchase is the first.")));
-}
-
-void
-crm_clv_check_spend(double frequency, double monetary_value, const char *function)
-{
-	crm_check_finite(monetary_value, function, "monetary_value");
-	if (frequency > 0 && !(monetary_value > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: monetary_value must be > 0 for a repeat buyer, got %g",
-						function, monetary_value),
-				 errhint("The Gamma-Gamma model needs positive spend; exclude refunds or zero-value orders.")));
 }
 
 /* The state of a fit aggregate, created on the first row. */
@@ -311,13 +273,14 @@ fit_deserialize(FunctionCallInfo fcinfo, FitModel model)
 static bool fit_stopped = false;
 
 /*
- * A query cancel, statement timeout or termination is pending: the fit
- * stops, then we raise it.  Only those: InterruptPending alone is also set
- * by harmless interrupts (a parallel worker's message to the leader, a
- * catch-up signal), and stopping on them made fits depend on timing.
+ * The fit's clv_stop_requested (models.h): true once a query cancel,
+ * statement timeout or termination is pending; the fit stops, then we raise
+ * it.  Only those: InterruptPending alone is also set by harmless
+ * interrupts (a parallel worker's message to the leader, a catch-up
+ * signal), and stopping on them made fits depend on timing.
  */
 static bool
-fit_interrupted(void)
+fit_stop_requested(void)
 {
 	if (InterruptPending && (QueryCancelPending || ProcDiePending))
 		fit_stopped = true;
@@ -359,7 +322,7 @@ fit_final(FunctionCallInfo fcinfo, FitModel model)
 
 	memset(&fit, 0, sizeof(fit));
 	fit_stopped = false;
-	clv_stop_requested = fit_interrupted;
+	clv_stop_requested = fit_stop_requested;
 	if (model == FIT_GAMMA_GAMMA)
 	{
 		ClvSpend   *rows = palloc_extended(sizeof(ClvSpend) * h->used, MCXT_ALLOC_HUGE);

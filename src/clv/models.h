@@ -57,7 +57,9 @@ typedef struct ClvFit
  * database: a query cancel or statement timeout is pending).  The
  * optimiser then treats every further evaluation as failed, so the fit
  * returns within one likelihood evaluation, unconverged; the caller raises
- * the cancel afterwards.  NULL: never stop.
+ * the cancel afterwards.  NULL: never stop.  Defined with the optimiser
+ * (math/optimizer.c), which asks it before every evaluation; the database's
+ * is fit_stop_requested (clv/fit_sql.c).
  */
 extern bool (*clv_stop_requested) (void);
 

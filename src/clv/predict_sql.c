@@ -28,7 +28,7 @@
 #include "fmgr.h"
 #include "utils/timestamp.h"
 
-#include "clv/clv_sql.h"
+#include "clv/history_checks.h"
 #include "clv/models.h"
 #include "clv/score_cache.h"
 #include "util/sql_util.h"
@@ -446,10 +446,6 @@ crm_gamma_gamma_expected_spend(PG_FUNCTION_ARGS)
 
 	if (!model_params(fcinfo, 0, 0, 3, GAMMA_GAMMA_PARAMS, function, gg))
 		PG_RETURN_NULL();
-	if (x < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: frequency must be >= 0, got %g", function, x)));
 	crm_clv_check_spend(x, m, function);
 	if (!spend_estimate(gg, x, m, &spend))
 		PG_RETURN_NULL();

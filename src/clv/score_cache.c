@@ -20,7 +20,7 @@
 #include <math.h>
 
 #include "clv/score_cache.h"
-#include "clv/clv_sql.h"
+#include "clv/history_hash.h"
 
 StaticAssertDecl(2 * sizeof(ScoreEntry) == 64, "a bucket of two entries fills a 64-byte cache line");
 

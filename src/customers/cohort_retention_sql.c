@@ -136,11 +136,7 @@ cohort_transfn(FunctionCallInfo fcinfo, CohortArgs args)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (with_amounts && PG_ARGISNULL(4)))
 		PG_RETURN_POINTER(state);
 	if (with_amounts)
-	{
-		amount = state->numeric_amounts ? crm_numeric_to_double(PG_GETARG_DATUM(4), AGGREGATE, "amount")
-			: PG_GETARG_FLOAT8(4);
-		crm_check_finite(amount, AGGREGATE, "amount");
-	}
+		amount = crm_amount_arg(fcinfo, 4, state->numeric_amounts, AGGREGATE);
 	customer_map_add(state->map, PG_GETARG_DATUM(1),
 					 crm_period_index(&state->bucketer, PG_GETARG_TIMESTAMPTZ(2), AGGREGATE),
 					 amount);

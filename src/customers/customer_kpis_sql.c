@@ -94,9 +94,7 @@ kpi_transfn(FunctionCallInfo fcinfo, bool text_ids, bool numeric_amounts)
 
 	at = PG_GETARG_TIMESTAMPTZ(2);
 	crm_check_finite_timestamp(at, AGGREGATE, "purchased_at");
-	amount = state->numeric_amounts
-		? crm_numeric_to_double(PG_GETARG_DATUM(3), AGGREGATE, "amount") : PG_GETARG_FLOAT8(3);
-	crm_check_finite(amount, AGGREGATE, "amount");
+	amount = crm_amount_arg(fcinfo, 3, state->numeric_amounts, AGGREGATE);
 
 	customer_map_add(state->map, PG_GETARG_DATUM(1), at, 0);
 	state->orders++;

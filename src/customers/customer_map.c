@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 
 #include "util/sql_util.h"
+#include "util/state_reader.h"
 
 #define STATE_MAP_MAGIC		0x43524d4d	/* "CRMM" */
 #define STATE_MAP_VERSION	1
@@ -581,74 +582,6 @@ customer_map_write(CustomerMap *map, StringInfo buf)
 	}
 }
 
-void
-state_reader_init(StateReader *r, bytea *state, const char *aggregate)
-{
-	r->data = VARDATA_ANY(state);
-	r->len = VARSIZE_ANY_EXHDR(state);
-	r->pos = 0;
-	r->aggregate = aggregate;
-}
-
-/* Checks that n more bytes are there. */
-static inline void
-state_need(StateReader *r, size_t n)
-{
-	if (unlikely(n > r->len - r->pos))
-		crm_state_invalid(r->aggregate, "The state ends too early.");
-}
-
-uint8
-state_read_u8(StateReader *r)
-{
-	state_need(r, 1);
-	return (uint8) r->data[r->pos++];
-}
-
-uint32
-state_read_u32(StateReader *r)
-{
-	uint32		v;
-
-	state_need(r, 4);
-	memcpy(&v, r->data + r->pos, 4);
-	r->pos += 4;
-	return pg_ntoh32(v);
-}
-
-int64
-state_read_i64(StateReader *r)
-{
-	uint64		v;
-
-	state_need(r, 8);
-	memcpy(&v, r->data + r->pos, 8);
-	r->pos += 8;
-	return (int64) pg_ntoh64(v);
-}
-
-double
-state_read_f8(StateReader *r)
-{
-	union
-	{
-		int64		i;
-		double		d;
-	}			v;
-
-	v.i = state_read_i64(r);
-	if (unlikely(!isfinite(v.d)))
-		crm_state_invalid(r->aggregate, "A number in the state is not finite.");
-	return v.d;
-}
-
-void
-state_reader_finish(StateReader *r)
-{
-	if (r->pos != r->len)
-		crm_state_invalid(r->aggregate, "The state has trailing bytes.");
-}
-
 CustomerMap *
 customer_map_read(StateReader *r, MemoryContext parent, bool text_ids, bool with_amounts,
 				  bool merge_equal)
@@ -683,7 +616,7 @@ customer_map_read(StateReader *r, MemoryContext parent, bool text_ids, bool with
 			uint32		len = state_read_u32(r);
 			text	   *t;
 
-			state_need(r, len);
+			state_reader_need(r, len);
 			t = palloc(VARHDRSZ + len);
 			SET_VARSIZE(t, VARHDRSZ + len);
 			memcpy(VARDATA(t), r->data + r->pos, len);
@@ -696,7 +629,7 @@ customer_map_read(StateReader *r, MemoryContext parent, bool text_ids, bool with
 		if (nevents == 0 || nevents > (r->len - r->pos) / 8)
 			crm_state_invalid(r->aggregate, "A customer's event count does not match the state's size.");
 		events_at = r->pos;
-		state_need(r, (size_t) nevents * (with_amounts ? 16 : 8));
+		state_reader_need(r, (size_t) nevents * (with_amounts ? 16 : 8));
 		entry = find_customer(map, id, &found);
 		for (i = 0; i < nevents; i++)
 		{

@@ -23,6 +23,8 @@
 
 #include "lib/stringinfo.h"
 
+#include "util/state_reader.h"
+
 typedef struct CustomerMapEntry
 {
 	uint64		key;			/* bigint id, or a text * for text ids */
@@ -114,25 +116,6 @@ extern uint32 customer_map_events(CustomerMap *map, CustomerMapEntry *entry, con
 
 /* Binary form for parallel aggregation: appends the map to buf. */
 extern void customer_map_write(CustomerMap *map, StringInfo buf);
-
-/*
- * A reader over a serialized state, checking every length against the
- * buffer: a state handed in by a user is validated, never trusted.
- */
-typedef struct StateReader
-{
-	const char *data;
-	size_t		len;
-	size_t		pos;
-	const char *aggregate;		/* for error messages */
-} StateReader;
-
-extern void state_reader_init(StateReader *r, bytea *state, const char *aggregate);
-extern uint8 state_read_u8(StateReader *r);
-extern uint32 state_read_u32(StateReader *r);
-extern int64 state_read_i64(StateReader *r);
-extern double state_read_f8(StateReader *r);
-extern void state_reader_finish(StateReader *r);
 
 /* Reads a map written by customer_map_write into a new map. */
 extern CustomerMap *customer_map_read(StateReader *r, MemoryContext parent, bool text_ids,

@@ -31,11 +31,11 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "clv/clv_sql.h"
-#include "customers/customer_map.h"
+#include "clv/history_checks.h"
 #include "customers/period_bucket.h"
 #include "math/double_double.h"
 #include "util/sql_util.h"
+#include "util/state_reader.h"
 
 static const char *const AGGREGATE = "crm.purchase_summary";
 
@@ -141,23 +141,6 @@ summary_state_create(MemoryContext context)
 	state->days = state->inline_days;
 	state->capacity = INLINE_DAYS;
 	return state;
-}
-
-/* time_unit in days, as EXTRACT(epoch FROM time_unit) / 86400 counts it; 22023 unless > 0. */
-double
-crm_time_unit_days(const Interval *unit, const char *function)
-{
-	double		days = (unit->month / MONTHS_PER_YEAR) * DAYS_PER_YEAR +
-		(unit->month % MONTHS_PER_YEAR) * (double) DAYS_PER_MONTH +
-		unit->day + (double) unit->time / (double) USECS_PER_DAY;
-
-	if (!(days > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: time_unit must be a positive interval, got %s", function,
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(unit))))));
-	return days;
 }
 
 /* Makes room for one more day. */
@@ -305,9 +288,7 @@ summary_transfn(FunctionCallInfo fcinfo, bool numeric_amounts, bool with_unit)
 
 	at = PG_GETARG_TIMESTAMPTZ(1);
 	crm_check_finite_timestamp(at, AGGREGATE, "purchased_at");
-	amount = state->numeric_amounts
-		? crm_numeric_to_double(PG_GETARG_DATUM(2), AGGREGATE, "amount") : PG_GETARG_FLOAT8(2);
-	crm_check_finite(amount, AGGREGATE, "amount");
+	amount = crm_amount_arg(fcinfo, 2, state->numeric_amounts, AGGREGATE);
 	if (at > state->observation_end)
 		PG_RETURN_POINTER(state);
 

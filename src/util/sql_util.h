@@ -42,6 +42,21 @@ crm_check_finite(double value, const char *function, const char *argument)
  */
 extern double crm_numeric_to_double(Datum value, const char *function, const char *argument);
 
+/*
+ * The order amount of argument argno (float8, or numeric when `numeric`:
+ * the aggregates take both) as a finite double; 22023 or 22003 as above.
+ * Inline: it runs once per row.
+ */
+static inline double
+crm_amount_arg(FunctionCallInfo fcinfo, int argno, bool numeric, const char *function)
+{
+	double		amount = numeric ? crm_numeric_to_double(PG_GETARG_DATUM(argno), function, "amount")
+		: PG_GETARG_FLOAT8(argno);
+
+	crm_check_finite(amount, function, "amount");
+	return amount;
+}
+
 /* 22023 unless 0 < value < 1 (confidence, alpha, power, shares). */
 extern void crm_check_open_unit(double value, const char *function, const char *argument);
 
