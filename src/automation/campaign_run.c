@@ -243,7 +243,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 	if (!crm_job_runnable(&crm_campaign_job, &campaign, caller))
 		return;					/* paused, failed or run by hand meanwhile */
 	owner = crm_job_owner_oid(campaign.owner, campaign.what);
-	crm_job_check_owner(owner, campaign.what);
+	crm_job_check_owner(campaign.owner, campaign.what);
 	crm_check_sending_enabled("crm.run_campaign");
 	customers = customer_source();
 

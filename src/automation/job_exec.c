@@ -52,21 +52,26 @@ crm_job_check_query(const char *query, const char *what)
 				 errmsg("%s must be a single SELECT statement", what)));
 }
 
+/*
+ * The one rule for acting on a job (running it by hand, pausing, resuming,
+ * dropping it, giving it to another role): a superuser may; anyone else must
+ * have the rights of its owner role, which must exist.  The SQL functions
+ * that change jobs call it through crm._check_owner.
+ */
 void
-crm_job_check_owner(Oid owner, const char *what)
+crm_job_check_owner(const char *owner, const char *what)
 {
 	Oid			caller = GetOuterUserId();
+	Oid			owner_oid;
 
-	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("the owner of %s no longer exists (role OID %u)", what, owner)));
-	if (!superuser_arg(caller) && !has_privs_of_role(caller, owner))
+	if (superuser_arg(caller))
+		return;
+	owner_oid = get_role_oid(owner, true);
+	if (!OidIsValid(owner_oid) || !has_privs_of_role(caller, owner_oid))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for %s", what),
-				 errdetail("Only members of its owner role %s may run or change it.",
-						   GetUserNameFromId(owner, false))));
+				 errdetail("Only members of its owner role %s may run or change it.", owner)));
 }
 
 /* The OID of a job's owner role: 42704 when the role is gone. */
@@ -376,6 +381,20 @@ Datum
 crm_invoker(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))));
+}
+
+PG_FUNCTION_INFO_V1(crm_check_owner);
+
+/* _check_owner(owner name, what text): crm_job_check_owner for the SQL functions */
+Datum
+crm_check_owner(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("crm._check_owner: owner and what must not be NULL")));
+	crm_job_check_owner(NameStr(*PG_GETARG_NAME(0)), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PG_RETURN_VOID();
 }
 
 /*

@@ -39,7 +39,7 @@ extern void crm_job_check_query(const char *query, const char *what);
  * act for owner: a member of it, or a superuser.  42704 if the owner role
  * no longer exists.
  */
-extern void crm_job_check_owner(Oid owner, const char *what);
+extern void crm_job_check_owner(const char *owner, const char *what);
 
 /* The OID of a job's owner role, by name: 42704 when the role is gone. */
 extern Oid	crm_job_owner_oid(const char *owner, const char *what);

@@ -56,7 +56,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 	owner = crm_job_owner_oid(segment.owner, segment.what);
 	if (!crm_job_runnable(&crm_segment_job, &segment, caller))
 		return;
-	crm_job_check_owner(owner, segment.what);
+	crm_job_check_owner(segment.owner, segment.what);
 
 	(void) crm_job_collect_rows(&segment, owner, caller, false, NULL, rows);
 	{

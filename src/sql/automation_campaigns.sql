@@ -260,23 +260,11 @@ RETURNS void AS 'MODULE_PATHNAME', 'crm_validate_job_query'
 LANGUAGE C VOLATILE;
 
 -- _check_owner(owner, what): 42501 unless the invoker may act for owner (a
--- superuser may act for an owner role that no longer exists).
+-- superuser may act for an owner role that no longer exists); the same rule
+-- as a run by hand (crm_job_check_owner).
 CREATE FUNCTION @extschema@._check_owner(owner name, what text)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	invoker name := @extschema@._invoker();
-BEGIN
-	IF (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = invoker) THEN
-		RETURN;
-	END IF;
-	IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = owner) OR NOT pg_has_role(invoker, owner, 'USAGE') THEN
-		RAISE EXCEPTION 'permission denied for %', what USING ERRCODE = 'insufficient_privilege',
-			DETAIL = format('Only members of its owner role %s may change it.', owner);
-	END IF;
-END $$;
+RETURNS void AS 'MODULE_PATHNAME', 'crm_check_owner'
+LANGUAGE C STABLE;
 
 -- _check_not_null(what, names, values): 22004 naming the first NULL argument.
 CREATE FUNCTION @extschema@._check_not_null(what text, names text[], is_null boolean[])
