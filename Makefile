@@ -87,8 +87,9 @@ refs:
 check-numerics: test/unit/check_distributions
 	test/unit/check_distributions test/data/distribution_refs.csv
 
-test/unit/check_distributions: test/unit/check_distributions.c src/math/distributions.c src/math/distributions.h
-	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/check_distributions.c src/math/distributions.c -lm
+DISTRIBUTION_SOURCES = src/math/distributions.c src/math/special_functions.c
+test/unit/check_distributions: test/unit/check_distributions.c $(DISTRIBUTION_SOURCES) $(wildcard src/math/*.h)
+	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/check_distributions.c $(DISTRIBUTION_SOURCES) -lm
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
 CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \
@@ -103,7 +104,7 @@ test/unit/test_clv: test/unit/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h 
 
 # The experiment statistics of src/stats/ in pure C, against R and mpmath values.
 STATS_SOURCES = src/stats/p_adjust.c src/stats/cuped.c src/stats/msprt.c src/stats/welch.c \
-                src/math/distributions.c
+                $(DISTRIBUTION_SOURCES)
 check-stats: test/unit/test_stats
 	test/unit/test_stats
 

@@ -1,6 +1,7 @@
 /*
- * special_functions.h — special functions for the CLV models: log-gamma, digamma,
- * log-beta, log-sum-exp and the regularised incomplete beta function.
+ * special_functions.h — special functions for the CLV models and the
+ * distributions: log-gamma, digamma, log-beta, log-sum-exp and the
+ * regularised incomplete beta function.
  *
  * Own implementations (libm lgamma writes the global signgam, which would
  * break the "no global mutable state" rule).
@@ -14,6 +15,16 @@ extern double clv_lbeta(double a, double b);
 extern double clv_lse(double u, double v);
 extern double clv_log1pexp(double u);
 extern double clv_incbeta(double a, double b, double x, double y);
+
+/*
+ * The continued fraction of the regularised incomplete beta,
+ * I_x(a, b) = x^a (1-x)^b / (a B(a, b)) * crm_incbeta_cf(a, b, x); it
+ * converges fast for x < (a + 1)/(a + b + 2).
+ */
+extern long double crm_incbeta_cf(long double a, long double b, long double x);
+
+/* Bound on the terms of a series or continued fraction: every call ends. */
+#define CRM_MAX_SERIES_TERMS 20000000
 
 /*
  * A log-space sum whose largest term is this big keeps fewer than 8
