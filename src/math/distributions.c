@@ -19,6 +19,8 @@
  *              median and on the log tail elsewhere
  *   chi-square regularized upper incomplete gamma Q(df/2, x/2): series or
  *              continued fraction, with a Stirling-based front factor
+ * ln Gamma, Stirling's series and the beta continued fraction come from
+ * special_functions.c (not libm's lgammal, which writes the global signgam).
  *
  * Large df.  The continued fractions and series need about sqrt(df) terms
  * where the mass is, and their arguments lose digits (x = 1/(1 + t^2/df) is
@@ -175,7 +177,7 @@ log_beta_half(real a)
 							+ ia2 * (-31.0L / 18432 + ia2 * (691.0L / 180224))))));
 		return LN_SQRT_PI_L - (0.5L * logl(a) + series);
 	}
-	return lgammal(a) + LN_SQRT_PI_L - lgammal(a + 0.5L);
+	return crm_lgammal(a) + LN_SQRT_PI_L - crm_lgammal(a + 0.5L);
 }
 
 /*
@@ -492,20 +494,13 @@ y_minus_log1p(real y)
 	return y - log1pl(y);
 }
 
-/* lnGamma(a) - [(a - 1/2) ln a - a + ln sqrt(2 pi)], Stirling's series for a >= 10 */
+/* lnGamma(a) - [(a - 1/2) ln a - a + ln sqrt(2 pi)], from Stirling's series for a >= 10 */
 static real
 stirling_error(real a)
 {
 	if (a >= 10)
-	{
-		real		ia = 1.0L / a;
-		real		ia2 = ia * ia;
-
-		return ia * (1.0L / 12 + ia2 * (-1.0L / 360 + ia2 * (1.0L / 1260 + ia2 * (-1.0L / 1680
-							+ ia2 * (1.0L / 1188 + ia2 * (-691.0L / 360360 + ia2 * (1.0L / 156
-							+ ia2 * (-3617.0L / 122400))))))));
-	}
-	return lgammal(a) - ((a - 0.5L) * logl(a) - a + LN_SQRT_2PI_L);
+		return crm_stirling_error(a);
+	return crm_lgammal(a) - ((a - 0.5L) * logl(a) - a + LN_SQRT_2PI_L);
 }
 
 /*
@@ -517,7 +512,7 @@ static real
 log_gamma_front(real a, real x)
 {
 	if (a < 10)
-		return a * logl(x) - x - lgammal(a);
+		return a * logl(x) - x - crm_lgammal(a);
 	return -a * y_minus_log1p((x - a) / a) + 0.5L * logl(a) - LN_SQRT_2PI_L - stirling_error(a);
 }
 

@@ -1,22 +1,66 @@
 /*
  * special_functions.c — log-gamma, digamma, log-beta, log-sum-exp and the
  * regularised incomplete beta function, for x > 0 only (all the CLV models
- * need).  Pure functions, no state.
+ * and the distributions need).  Pure functions, no state.
  *
  * lgamma/digamma: upward recurrence to x >= 15 (resp. 10), then the Stirling
- * (resp. asymptotic) series (Abramowitz & Stegun 6.1.41, 6.3.18); absolute
- * error about 1e-15.  Incomplete beta: continued fraction DLMF 8.17.22
- * evaluated with the modified Lentz method, in long double (shared with the
- * Student t distribution).
+ * (resp. asymptotic) series (Abramowitz & Stegun 6.1.41, 6.3.18); lgamma in
+ * long double for the distributions (crm_lgammal) and in double for the CLV
+ * fits (clv_lgamma, absolute error about 1e-15, as digamma).  Incomplete
+ * beta: continued fraction DLMF 8.17.22 evaluated with the modified Lentz
+ * method, in long double (shared with the Student t distribution).
  */
 #include "math/special_functions.h"
 
 #include <float.h>
 #include <math.h>
 
-#define LN_SQRT_2PI 0.918938533204672741780329736406
+#define LN_SQRT_2PI_L 0.918938533204672741780329736405617640L
 
-/* ln Gamma(x) for x > 0, without touching signgam. */
+/*
+ * Stirling's series of ln Gamma(x) - [(x - 1/2) ln x - x + ln sqrt(2 pi)]
+ * (A&S 6.1.41), eight terms; for x >= 10, where the next term is below
+ * 2e-18 (2e-21 at x = 15).
+ */
+long double
+crm_stirling_error(long double x)
+{
+	long double ix = 1.0L / x;
+	long double ix2 = ix * ix;
+
+	return ix * (1.0L / 12 + ix2 * (-1.0L / 360 + ix2 * (1.0L / 1260 + ix2 * (-1.0L / 1680
+					+ ix2 * (1.0L / 1188 + ix2 * (-691.0L / 360360 + ix2 * (1.0L / 156
+					+ ix2 * (-3617.0L / 122400))))))));
+}
+
+/*
+ * ln Gamma(x) for x > 0: the upward recurrence to x >= 15, then Stirling's
+ * series; absolute error a few 1e-18 in long double.  Our own because
+ * libm's lgamma and lgammal write the global signgam.
+ */
+long double
+crm_lgammal(long double x)
+{
+	long double prod = 1;
+
+	if (!(x > 0))
+		return NAN;
+	/* at most 15 factors below 15: the product neither overflows nor underflows */
+	while (x < 15)
+	{
+		prod *= x;
+		x += 1;
+	}
+	return (x - 0.5L) * logl(x) - x + LN_SQRT_2PI_L + crm_stirling_error(x) - logl(prod);
+}
+
+/*
+ * ln Gamma(x) for x > 0: the method of crm_lgammal in double, with one term
+ * less of the series; absolute error about 1e-15.  Kept apart because the
+ * CLV fits call it for every row and iteration, and the long double version
+ * is ten times slower (150 against 15 ns a call; a Gamma-Gamma fit of a
+ * million rows took 1.3 s instead of 0.6 s).
+ */
 double
 clv_lgamma(double x)
 {
@@ -44,7 +88,7 @@ clv_lgamma(double x)
 	s = (1.0 / 12.0 + x2 * (-1.0 / 360.0 + x2 * (1.0 / 1260.0 + x2 *
 		(-1.0 / 1680.0 + x2 * (1.0 / 1188.0 + x2 * (-691.0 / 360360.0 +
 		x2 * (1.0 / 156.0))))))) / x;
-	return (x - 0.5) * log(x) - x + LN_SQRT_2PI + s - shift;
+	return (x - 0.5) * log(x) - x + (double) LN_SQRT_2PI_L + s - shift;
 }
 
 /* psi(x) = d ln Gamma(x) / dx for x > 0. */

@@ -3,8 +3,9 @@
  * distributions: log-gamma, digamma, log-beta, log-sum-exp and the
  * regularised incomplete beta function.
  *
- * Own implementations (libm lgamma writes the global signgam, which would
- * break the "no global mutable state" rule).
+ * Own implementations, also of log-gamma for the distributions (libm's
+ * lgamma and lgammal write the global signgam, which would break the "no
+ * global mutable state" rule of the pure code).
  */
 #ifndef CLV_SPECIAL_H
 #define CLV_SPECIAL_H
@@ -15,6 +16,13 @@ extern double clv_lbeta(double a, double b);
 extern double clv_lse(double u, double v);
 extern double clv_log1pexp(double u);
 extern double clv_incbeta(double a, double b, double x, double y);
+
+/*
+ * ln Gamma(x), x > 0, in long double, and Stirling's series of
+ * ln Gamma(x) - [(x - 1/2) ln x - x + ln sqrt(2 pi)] for x >= 10.
+ */
+extern long double crm_lgammal(long double x);
+extern long double crm_stirling_error(long double x);
 
 /*
  * The continued fraction of the regularised incomplete beta,
