@@ -11,6 +11,7 @@
 #include "util/sql_util.h"
 
 #include "stats/comoments.h"
+#include "stats/confidence_arg_sql.h"
 #include "stats/experiments.h"
 
 #define CUPED_TREATMENT		0
@@ -43,14 +44,7 @@ accumulate(FunctionCallInfo fcinfo, bool numeric)
 	double		value,
 				pre;
 
-	if (PG_NARGS() > 4)
-	{
-		if (PG_ARGISNULL(4))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s: confidence must not be NULL", AGGREGATE)));
-		crm_state_set_confidence(&s[CUPED_CONFIDENCE], PG_GETARG_FLOAT8(4), AGGREGATE);
-	}
+	crm_confidence_arg(fcinfo, 4, &s[CUPED_CONFIDENCE], AGGREGATE);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_ARRAYTYPE_P(state);
 
@@ -138,7 +132,7 @@ crm_uplift_ttest_cuped_final(PG_FUNCTION_ARGS)
 	int			i;
 
 	check_state(s);
-	confidence = s[CUPED_CONFIDENCE] != 0 ? s[CUPED_CONFIDENCE] : CRM_DEFAULT_CONFIDENCE;
+	confidence = crm_confidence_of_state(s[CUPED_CONFIDENCE]);
 	if (!crm_cuped_test(&s[CUPED_TREATMENT], &s[CUPED_CONTROL], confidence, out, isnull))
 		overflow_error();
 
