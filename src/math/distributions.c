@@ -624,14 +624,7 @@ gamma_q(real a, real x)
 			real		delta;
 
 			b += 2;
-			d = an * d + b;
-			if (fabsl(d) < TINY_L)
-				d = TINY_L;
-			c = b + an / c;
-			if (fabsl(c) < TINY_L)
-				c = TINY_L;
-			d = 1 / d;
-			delta = d * c;
+			delta = crm_lentz_step(&c, &d, an, b);
 			h *= delta;
 			if (fabsl(delta - 1) <= EPS_L)
 				break;

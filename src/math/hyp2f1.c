@@ -88,7 +88,12 @@ pnbd_direct(double rho, double b, double z, double *d)
 	return log(s) + lscale;
 }
 
-/* Euler-transformed series (1-z)^(1-b) 2F1(1, rho+1-b; rho+1; z). */
+/*
+ * Euler-transformed series (1-z)^(1-b) 2F1(1, rho+1-b; rho+1; z).  It sums
+ * like pnbd_direct, but its term ratio, partials, stopping rule and the
+ * absence of rescaling (its terms fall from the start) all differ, so the
+ * two are kept as two loops rather than one with five parameters.
+ */
 static double
 pnbd_euler(double rho, double b, double z, double zc, double *d)
 {

@@ -162,30 +162,11 @@ crm_incbeta_cf(long double a, long double b, long double x)
 	for (m = 1; m <= CRM_MAX_SERIES_TERMS; m++)
 	{
 		long double m2 = 2.0L * m;
-		long double aa;
 		long double delta;
 
-		/* even step d_{2m} */
-		aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-		d = 1 + aa * d;
-		if (fabsl(d) < tiny)
-			d = tiny;
-		c = 1 + aa / c;
-		if (fabsl(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		h *= d * c;
-
-		/* odd step d_{2m+1} */
-		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-		d = 1 + aa * d;
-		if (fabsl(d) < tiny)
-			d = tiny;
-		c = 1 + aa / c;
-		if (fabsl(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		delta = d * c;
+		/* even step d_{2m}, then odd step d_{2m+1} */
+		h *= crm_lentz_step(&c, &d, m * (b - m) * x / ((qam + m2) * (a + m2)), 1);
+		delta = crm_lentz_step(&c, &d, -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), 1);
 		h *= delta;
 		if (fabsl(delta - 1) <= LDBL_EPSILON)
 			break;

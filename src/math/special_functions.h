@@ -10,6 +10,8 @@
 #ifndef CLV_SPECIAL_H
 #define CLV_SPECIAL_H
 
+#include <math.h>
+
 extern double clv_lgamma(double x);
 extern double clv_digamma(double x);
 extern double clv_lbeta(double a, double b);
@@ -30,6 +32,27 @@ extern long double crm_stirling_error(long double x);
  * converges fast for x < (a + 1)/(a + b + 2).
  */
 extern long double crm_incbeta_cf(long double a, long double b, long double x);
+
+/*
+ * One step of the modified Lentz method for a continued fraction
+ * b0 + a1/(b1 + a2/(b2 + ...)): updates C and D, kept away from 0, with the
+ * partial numerator an and denominator bn, and returns the factor C D by
+ * which the approximant changes (1 to within epsilon when converged).
+ */
+static inline long double
+crm_lentz_step(long double *c, long double *d, long double an, long double bn)
+{
+	const long double tiny = 1e-300L;
+
+	*d = bn + an * *d;
+	if (fabsl(*d) < tiny)
+		*d = tiny;
+	*c = bn + an / *c;
+	if (fabsl(*c) < tiny)
+		*c = tiny;
+	*d = 1 / *d;
+	return *d * *c;
+}
 
 /* Bound on the terms of a series or continued fraction: every call ends. */
 #define CRM_MAX_SERIES_TERMS 20000000
