@@ -51,7 +51,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-f
               $(if $(WERROR),-Werror)
 SHLIB_LINK  = -lm
 
-EXTRA_CLEAN = test/unit/check_distributions test/unit/test_clv
+EXTRA_CLEAN = test/unit/check_distributions test/unit/test_clv test/unit/test_stats
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -61,7 +61,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench refs deps check-numerics check-clv check-purity check-release prove_installcheck
+.PHONY: test demo bench refs deps check-numerics check-clv check-stats check-purity check-release prove_installcheck
 
 deps:
 	bash test/deps.sh
@@ -96,8 +96,9 @@ refs:
 check-numerics: test/unit/check_distributions
 	test/unit/check_distributions test/data/distribution_refs.csv
 
-test/unit/check_distributions: test/unit/check_distributions.c src/math/distributions.c src/math/distributions.h
-	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/check_distributions.c src/math/distributions.c -lm
+DISTRIBUTION_SOURCES = src/math/distributions.c src/math/special_functions.c
+test/unit/check_distributions: test/unit/check_distributions.c $(DISTRIBUTION_SOURCES) $(wildcard src/math/*.h)
+	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/check_distributions.c $(DISTRIBUTION_SOURCES) -lm
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
 CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \
@@ -109,6 +110,16 @@ check-clv: test/unit/test_clv
 test/unit/test_clv: test/unit/test_clv.c $(CLV_SOURCES) $(wildcard src/math/*.h src/clv/*.h)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Wno-unused-parameter -D_POSIX_C_SOURCE=200112L -Isrc -o $@ \
 		$(CLV_SOURCES) test/unit/test_clv.c -lm
+
+# The experiment statistics of src/stats/ in pure C, against R and mpmath values.
+STATS_SOURCES = src/stats/p_adjust.c src/stats/cuped.c src/stats/msprt.c src/stats/welch.c \
+                $(DISTRIBUTION_SOURCES)
+check-stats: test/unit/test_stats
+	test/unit/test_stats
+
+test/unit/test_stats: test/unit/test_stats.c $(STATS_SOURCES) $(wildcard src/math/*.h src/stats/*.h)
+	$(CC) -std=c99 -O2 -Wall -Wextra -Wno-unused-parameter -D_POSIX_C_SOURCE=200112L -Isrc -o $@ \
+		$(STATS_SOURCES) test/unit/test_stats.c -lm
 
 # Purity as a build fact: the numerics are plain C99 with no PostgreSQL types
 # (README "Development").  Every file of src/math/, src/stats/, src/clv/ and

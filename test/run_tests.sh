@@ -67,10 +67,10 @@ tap() {
 }
 
 # the numerics in plain C, no server: the pure files compile without
-# PostgreSQL headers; distributions and CLV models against the mpmath
-# references, published fits, simulations
+# PostgreSQL headers; distributions, CLV models and experiment statistics
+# against the mpmath and R references, published fits, simulations
 numerics() {
-	make -s check-purity && make -s check-numerics && make -s check-clv
+	make -s check-purity && make -s check-numerics && make -s check-clv && make -s check-stats
 }
 
 # the release: version files agree, released scripts unchanged (the upgrade
@@ -79,7 +79,7 @@ release() {
 	make -s check-release
 }
 
-run "C numerics (make check-purity, check-numerics, check-clv)" numerics
+run "C numerics (make check-purity, check-numerics, check-clv, check-stats)" numerics
 run "release files (make check-release)" release
 run "pg_regress (sql/, expected/)" regress
 run "pgTAP API contract (test/pgtap/)" pgtap

@@ -19,6 +19,8 @@
  *              median and on the log tail elsewhere
  *   chi-square regularized upper incomplete gamma Q(df/2, x/2): series or
  *              continued fraction, with a Stirling-based front factor
+ * ln Gamma, Stirling's series and the beta continued fraction come from
+ * special_functions.c (not libm's lgammal, which writes the global signgam).
  *
  * Large df.  The continued fractions and series need about sqrt(df) terms
  * where the mass is, and their arguments lose digits (x = 1/(1 + t^2/df) is
@@ -38,6 +40,8 @@
 #include <math.h>
 #include <stdbool.h>
 
+#include "math/special_functions.h"
+
 typedef long double real;
 
 #define PI_L		3.141592653589793238462643383279502884L
@@ -46,7 +50,6 @@ typedef long double real;
 #define LN_SQRT_2PI_L 0.918938533204672741780329736405617640L
 #define TINY_L		1e-300L
 #define EPS_L		LDBL_EPSILON
-#define MAX_CF_ITERATIONS 20000000
 #define T_ASYMPTOTIC_DF	1e7L	/* t: Cornish-Fisher from here on */
 #define GAMMA_ASYMPTOTIC_A 1e9L /* chi-square: Temme from a = df/2 = 1e9 on */
 
@@ -154,6 +157,8 @@ crm_normal_quantile(double p)
 /* ---------------------------------------------------------------------- */
 
 /*
+ * The continued fraction of I_x(a, b) is crm_incbeta_cf (special_functions.c).
+ *
  * ln B(a, 1/2) = ln sqrt(pi) - ln(Gamma(a + 1/2) / Gamma(a)).  For large a
  * the difference of two lgamma values cancels badly, so the ratio comes from
  * its asymptotic series (coefficients from the Bernoulli-polynomial form of
@@ -172,55 +177,7 @@ log_beta_half(real a)
 							+ ia2 * (-31.0L / 18432 + ia2 * (691.0L / 180224))))));
 		return LN_SQRT_PI_L - (0.5L * logl(a) + series);
 	}
-	return lgammal(a) + LN_SQRT_PI_L - lgammal(a + 0.5L);
-}
-
-/* Continued fraction of I_x(a, b) (modified Lentz), without the front factor. */
-static real
-beta_continued_fraction(real a, real b, real x)
-{
-	real		qab = a + b;
-	real		qap = a + 1;
-	real		qam = a - 1;
-	real		c = 1;
-	real		d = 1 - qab * x / qap;
-	real		h;
-	int			m;
-
-	if (fabsl(d) < TINY_L)
-		d = TINY_L;
-	d = 1 / d;
-	h = d;
-	for (m = 1; m <= MAX_CF_ITERATIONS; m++)
-	{
-		real		m2 = 2.0L * m;
-		real		aa;
-		real		delta;
-
-		aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-		d = 1 + aa * d;
-		if (fabsl(d) < TINY_L)
-			d = TINY_L;
-		c = 1 + aa / c;
-		if (fabsl(c) < TINY_L)
-			c = TINY_L;
-		d = 1 / d;
-		h *= d * c;
-
-		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-		d = 1 + aa * d;
-		if (fabsl(d) < TINY_L)
-			d = TINY_L;
-		c = 1 + aa / c;
-		if (fabsl(c) < TINY_L)
-			c = TINY_L;
-		d = 1 / d;
-		delta = d * c;
-		h *= delta;
-		if (fabsl(delta - 1) <= EPS_L)
-			break;
-	}
-	return h;
+	return crm_lgammal(a) + LN_SQRT_PI_L - crm_lgammal(a + 0.5L);
 }
 
 /*
@@ -336,12 +293,12 @@ t_tail_and_centre(real t, real df, real *tail, real *centre)
 	front = a * ln_x + 0.5L * ln_y - log_beta_half(a);
 	if (1 / (1 + u) < (a + 1) / (a + 2.5L))
 	{
-		*tail = expl(front) * beta_continued_fraction(a, 0.5L, 1 / (1 + u)) / a;
+		*tail = expl(front) * crm_incbeta_cf(a, 0.5L, 1 / (1 + u)) / a;
 		*centre = 1 - *tail;
 	}
 	else
 	{
-		*centre = expl(front) * beta_continued_fraction(0.5L, a, u / (1 + u)) / 0.5L;
+		*centre = expl(front) * crm_incbeta_cf(0.5L, a, u / (1 + u)) / 0.5L;
 		*tail = 1 - *centre;
 	}
 }
@@ -537,20 +494,13 @@ y_minus_log1p(real y)
 	return y - log1pl(y);
 }
 
-/* lnGamma(a) - [(a - 1/2) ln a - a + ln sqrt(2 pi)], Stirling's series for a >= 10 */
+/* lnGamma(a) - [(a - 1/2) ln a - a + ln sqrt(2 pi)], from Stirling's series for a >= 10 */
 static real
 stirling_error(real a)
 {
 	if (a >= 10)
-	{
-		real		ia = 1.0L / a;
-		real		ia2 = ia * ia;
-
-		return ia * (1.0L / 12 + ia2 * (-1.0L / 360 + ia2 * (1.0L / 1260 + ia2 * (-1.0L / 1680
-							+ ia2 * (1.0L / 1188 + ia2 * (-691.0L / 360360 + ia2 * (1.0L / 156
-							+ ia2 * (-3617.0L / 122400))))))));
-	}
-	return lgammal(a) - ((a - 0.5L) * logl(a) - a + LN_SQRT_2PI_L);
+		return crm_stirling_error(a);
+	return crm_lgammal(a) - ((a - 0.5L) * logl(a) - a + LN_SQRT_2PI_L);
 }
 
 /*
@@ -562,7 +512,7 @@ static real
 log_gamma_front(real a, real x)
 {
 	if (a < 10)
-		return a * logl(x) - x - lgammal(a);
+		return a * logl(x) - x - crm_lgammal(a);
 	return -a * y_minus_log1p((x - a) / a) + 0.5L * logl(a) - LN_SQRT_2PI_L - stirling_error(a);
 }
 
@@ -651,7 +601,7 @@ gamma_q(real a, real x)
 		real		sum = 1,
 					term = 1;
 
-		for (i = 1; i <= MAX_CF_ITERATIONS; i++)
+		for (i = 1; i <= CRM_MAX_SERIES_TERMS; i++)
 		{
 			term *= x / (a + i);
 			sum += term;
@@ -668,20 +618,13 @@ gamma_q(real a, real x)
 		real		d = 1 / b;
 		real		h = d;
 
-		for (i = 1; i <= MAX_CF_ITERATIONS; i++)
+		for (i = 1; i <= CRM_MAX_SERIES_TERMS; i++)
 		{
 			real		an = -i * (i - a);
 			real		delta;
 
 			b += 2;
-			d = an * d + b;
-			if (fabsl(d) < TINY_L)
-				d = TINY_L;
-			c = b + an / c;
-			if (fabsl(c) < TINY_L)
-				c = TINY_L;
-			d = 1 / d;
-			delta = d * c;
+			delta = crm_lentz_step(&c, &d, an, b);
 			h *= delta;
 			if (fabsl(delta - 1) <= EPS_L)
 				break;

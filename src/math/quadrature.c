@@ -15,8 +15,29 @@
 #include <math.h>
 #include <stddef.h>
 
-/* Gauss-Legendre 20-point nodes/weights on [-1, 1] (computed with mpmath). */
-static const double gl20[10][2] = {
+/* Gauss-Legendre nodes and weights on [-1, 1], positive half (computed with mpmath). */
+static const double gl8_nodes[4][2] = {
+	{0.960289856497536231684, 0.101228536290376259153},
+	{0.796666477413626739592, 0.222381034453374470544},
+	{0.525532409916328985818, 0.313706645877887287338},
+	{0.183434642495649804939, 0.362683783378361982965},
+};
+static const double gl10_nodes[5][2] = {
+	{0.973906528517171720078, 0.0666713443086881375936},
+	{0.865063366688984510732, 0.149451349150580593146},
+	{0.679409568299024406234, 0.219086362515982043996},
+	{0.433395394129247190799, 0.269266719309996355091},
+	{0.148874338981631210885, 0.295524224714752870174},
+};
+static const double gl12_nodes[6][2] = {
+	{0.981560634246719250691, 0.0471753363865118271946},
+	{0.904117256370474856678, 0.10693932599531843096},
+	{0.769902674194304687037, 0.160078328543346226335},
+	{0.587317954286617447297, 0.203167426723065921749},
+	{0.367831498998180193753, 0.233492536538354808761},
+	{0.125233408511468915472, 0.249147045813402785001},
+};
+static const double gl20_nodes[10][2] = {
 	{0.993128599185094924786, 0.0176140071391521183119},
 	{0.963971927277913791268, 0.040601429800386941331},
 	{0.912234428251325905868, 0.0626720483341090635695},
@@ -29,41 +50,37 @@ static const double gl20[10][2] = {
 	{0.0765265211334973337546, 0.152753387130725850698},
 };
 
-/* Gauss-Legendre 10-point nodes/weights on [-1, 1] (computed with mpmath); hyp2f1.c uses them too. */
-const double clv_gl10[5][2] = {
-	{0.973906528517171720078, 0.0666713443086881375936},
-	{0.865063366688984510732, 0.149451349150580593146},
-	{0.679409568299024406234, 0.219086362515982043996},
-	{0.433395394129247190799, 0.269266719309996355091},
-	{0.148874338981631210885, 0.295524224714752870174},
-};
+const ClvGaussLegendre clv_gl8 = {4, gl8_nodes};
+const ClvGaussLegendre clv_gl10 = {5, gl10_nodes};
+const ClvGaussLegendre clv_gl12 = {6, gl12_nodes};
+const ClvGaussLegendre clv_gl20 = {10, gl20_nodes};
 
 #define GOLD 0.381966011250105151795
 
-/* A symmetric Gauss-Legendre rule (half its nodes and weights) of f on [lo, hi]. */
+/* A Gauss-Legendre rule of f on [lo, hi]. */
 static double
-gauss_legendre(const double (*rule)[2], int half, ClvFunc f, void *ctx, double lo, double hi)
+gauss_legendre(const ClvGaussLegendre *rule, ClvFunc f, void *ctx, double lo, double hi)
 {
 	double		c = 0.5 * (lo + hi),
 				h = 0.5 * (hi - lo),
 				s = 0.0;
 	int			i;
 
-	for (i = 0; i < half; i++)
-		s += rule[i][1] * (f(c - h * rule[i][0], ctx) + f(c + h * rule[i][0], ctx));
+	for (i = 0; i < rule->half; i++)
+		s += rule->nodes[i][1] * (f(c - h * rule->nodes[i][0], ctx) + f(c + h * rule->nodes[i][0], ctx));
 	return s * h;
 }
 
 double
 clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi)
 {
-	return gauss_legendre(gl20, 10, f, ctx, lo, hi);
+	return gauss_legendre(&clv_gl20, f, ctx, lo, hi);
 }
 
 double
 clv_quad_gl10(ClvFunc f, void *ctx, double lo, double hi)
 {
-	return gauss_legendre(clv_gl10, 5, f, ctx, lo, hi);
+	return gauss_legendre(&clv_gl10, f, ctx, lo, hi);
 }
 
 /* Add one panel's contribution (relative to e^ref) to sum and moments. */
@@ -77,12 +94,12 @@ panel(ClvLogIntegrand phi, void *ctx, double a, double b, double ref,
 				side,
 				j;
 
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < clv_gl20.half; i++)
 		for (side = -1; side <= 1; side += 2)
 		{
 			double		mom[CLV_QUAD_MAXMOM];
-			double		v = c + side * h * gl20[i][0];
-			double		w = gl20[i][1] * h * exp(phi(v, ctx, nmom ? mom : NULL) - ref);
+			double		v = c + side * h * clv_gl20.nodes[i][0];
+			double		w = clv_gl20.nodes[i][1] * h * exp(phi(v, ctx, nmom ? mom : NULL) - ref);
 
 			*sum += w;
 			for (j = 0; j < nmom; j++)

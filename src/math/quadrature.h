@@ -22,11 +22,24 @@ extern double clv_quad_logint(ClvLogIntegrand phi, void *ctx, double lo,
 							  double hi, double w0, double wmax,
 							  int nmom, double *mom_out);
 
-/* 20-point Gauss-Legendre rule on [lo, hi] of a plain function. */
+/*
+ * The n-point Gauss-Legendre rules on [-1, 1] for n = 8, 10, 12, 20: being
+ * symmetric, each is given by its n/2 positive nodes, with their weights.
+ */
+typedef struct ClvGaussLegendre
+{
+	int			half;			/* n / 2 */
+	const double (*nodes)[2];	/* {node, weight} */
+} ClvGaussLegendre;
+
+extern const ClvGaussLegendre clv_gl8;
+extern const ClvGaussLegendre clv_gl10;
+extern const ClvGaussLegendre clv_gl12;
+extern const ClvGaussLegendre clv_gl20;
+
+/* The 20- and 10-point rules on [lo, hi] of a plain function. */
 typedef double (*ClvFunc) (double v, void *ctx);
 extern double clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi);
-/* 10-point Gauss-Legendre rule on [lo, hi], and its positive nodes with their weights. */
 extern double clv_quad_gl10(ClvFunc f, void *ctx, double lo, double hi);
-extern const double clv_gl10[5][2];
 
 #endif							/* CLV_QUAD_H */

@@ -1,6 +1,7 @@
 /*
  * experiments.h — the statistics behind crm.uplift_ttest, crm.uplift_ztest,
- * crm.nps, crm.srm_test and the sample-size functions.
+ * crm.uplift_ttest_cuped, crm.nps, crm.srm_test, the sample-size functions,
+ * crm.p_adjust and crm.sequential_test.
  *
  * Pure C.  Each test fills a row of doubles plus NULL flags whose order is
  * exactly the column order of the SQL result type (README, "Experiment
@@ -34,6 +35,20 @@ typedef enum ZTestColumn
 	ZT_NCOLUMNS
 } ZTestColumn;
 
+/* crm.ttest_cuped_result: the crm.ttest_result columns, then these */
+typedef enum CupedColumn
+{
+	CUPED_THETA = TT_NCOLUMNS, CUPED_VARIANCE_REDUCTION,
+	CUPED_NCOLUMNS
+} CupedColumn;
+
+/* crm.sequential_result */
+typedef enum SequentialColumn
+{
+	SEQ_P_VALUE, SEQ_CI_LOW, SEQ_CI_HIGH, SEQ_LOG_LIKELIHOOD_RATIO,
+	SEQ_NCOLUMNS
+} SequentialColumn;
+
 /* crm.nps_result */
 typedef enum NpsColumn
 {
@@ -64,6 +79,14 @@ typedef struct WelchArm
 extern void crm_welch_from_summaries(const WelchArm *treatment, const WelchArm *control, double diff,
 									 double lift_base, double confidence, double *out, bool *isnull);
 
+/*
+ * CUPED: Welch's test on values adjusted by the pre-period covariate, from
+ * the two arms' comoments blocks (comoments.h); fills CUPED_NCOLUMNS
+ * columns.  False when a pooled sum overflows.
+ */
+extern bool crm_cuped_test(const double *treatment, const double *control, double confidence,
+						   double *out, bool *isnull);
+
 /* Pooled two-proportion z-test with Newcombe's hybrid-score interval. */
 extern void crm_proportion_test(double n_treatment, double conversions_treatment,
 								double n_control, double conversions_control,
@@ -85,5 +108,37 @@ extern double crm_srm_p_value(double n_treatment, double n_control, double treat
  */
 extern double crm_ttest_sample_size(double sd, double mde, double alpha, double power);
 extern double crm_ztest_sample_size(double base_rate, double mde, double alpha, double power);
+
+/* Multiple-comparison adjustments of crm.p_adjust (as R's p.adjust names them). */
+typedef enum PAdjustMethod
+{
+	PADJ_BONFERRONI, PADJ_HOLM, PADJ_HOCHBERG, PADJ_BH, PADJ_BY
+} PAdjustMethod;
+
+/* Scratch space of crm_p_adjust_values: one element per p-value. */
+typedef struct PAdjustRank
+{
+	double		p;
+	int			index;
+} PAdjustRank;
+
+/*
+ * Adjusts m >= 0 p-values into adjusted[] (input order), using work[m].
+ * Returns -1, or the index of the first p not in [0, 1] (adjusted[] is then
+ * left alone).
+ */
+extern int	crm_p_adjust_values(const double *p, int m, PAdjustMethod method, double *adjusted,
+								PAdjustRank *work);
+
+/*
+ * mSPRT at one look: uplift estimate diff with variance v >= 0, mixing
+ * variance tau2 > 0, 0 < alpha < 1; fills SEQ_NCOLUMNS columns.  False when
+ * the interval's half-width overflows.
+ */
+extern bool crm_msprt(double diff, double v, double tau2, double alpha, double *out);
+
+/* Variance of the uplift estimate of a Welch test (n >= 2) and of a z-test (n >= 1). */
+extern double crm_welch_uplift_variance(double n_t, double sd_t, double n_c, double sd_c);
+extern double crm_proportion_uplift_variance(double n_t, double rate_t, double n_c, double rate_c);
 
 #endif

@@ -7,6 +7,8 @@
  */
 #include "util/sql_util.h"
 
+#include "stats/confidence_arg_sql.h"
+
 #include "stats/experiments.h"
 
 #define NPS_STATE_PROMOTERS		0
@@ -29,14 +31,7 @@ crm_nps_transfn(PG_FUNCTION_ARGS)
 	double	   *s = crm_state_values(state);
 	int32		score;
 
-	if (PG_NARGS() > 2)
-	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s: confidence must not be NULL", AGGREGATE)));
-		crm_state_set_confidence(&s[NPS_STATE_CONFIDENCE], PG_GETARG_FLOAT8(2), AGGREGATE);
-	}
+	crm_confidence_arg(fcinfo, 2, &s[NPS_STATE_CONFIDENCE], AGGREGATE);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(state);
 
@@ -93,7 +88,7 @@ crm_nps_final(PG_FUNCTION_ARGS)
 
 	check_state(s);
 	crm_nps_estimate(s[NPS_STATE_PROMOTERS], s[NPS_STATE_PASSIVES], s[NPS_STATE_DETRACTORS],
-					 s[NPS_STATE_CONFIDENCE] != 0 ? s[NPS_STATE_CONFIDENCE] : CRM_DEFAULT_CONFIDENCE,
+					 crm_confidence_of_state(s[NPS_STATE_CONFIDENCE]),
 					 out, isnull);
 	return crm_composite_result(fcinfo, out, isnull, NPS_NCOLUMNS);
 }

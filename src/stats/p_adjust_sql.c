@@ -1,9 +1,6 @@
 /*
- * p_adjust_sql.c — crm.p_adjust: p-values adjusted for multiple comparisons,
- * the same numbers as R's stats::p.adjust (R Core Team; methods of
- * Bonferroni, Holm 1979, Hochberg 1988, Benjamini & Hochberg 1995,
- * Benjamini & Yekutieli 2001).  Formulas: doc/stats.md, "Multiple
- * comparisons (p_adjust)".
+ * p_adjust_sql.c — crm.p_adjust(p_values float8[], method text): the SQL
+ * side of p_adjust.c.
  */
 #include "util/sql_util.h"
 
@@ -11,94 +8,9 @@
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 
-typedef enum PAdjustMethod
-{
-	PADJ_BONFERRONI, PADJ_HOLM, PADJ_HOCHBERG, PADJ_BH, PADJ_BY
-} PAdjustMethod;
+#include "stats/experiments.h"
 
 PG_FUNCTION_INFO_V1(crm_p_adjust);
-
-/* qsort_arg order of indexes by value, ties by index (a stable order, like R's order()) */
-static int
-compare_index(const void *a, const void *b, void *arg)
-{
-	const double *sort_values = (const double *) arg;
-	int			i = *(const int *) a;
-	int			j = *(const int *) b;
-
-	if (sort_values[i] != sort_values[j])
-		return sort_values[i] < sort_values[j] ? -1 : 1;
-	return (i > j) - (i < j);
-}
-
-/*
- * Adjusts m p-values (pure C, m >= 1, every p in [0, 1]) into adjusted[],
- * in the input order.  Each product is written in R's order of operations,
- * so results agree with p.adjust to the last bit or two.
- */
-static void
-p_adjust_values(const double *p, int m, PAdjustMethod method, double *adjusted)
-{
-	int		   *order;
-	double		n = m;
-	double		running;
-	long double q = 0;
-	int			k;
-
-	if (m <= 1)					/* R returns a single p-value unchanged */
-	{
-		if (m == 1)
-			adjusted[0] = p[0];
-		return;
-	}
-	if (method == PADJ_BONFERRONI)
-	{
-		for (k = 0; k < m; k++)
-			adjusted[k] = fmin(1, n * p[k]);
-		return;
-	}
-
-	order = (int *) palloc(sizeof(int) * m);
-	for (k = 0; k < m; k++)
-		order[k] = k;
-	qsort_arg(order, m, sizeof(int), compare_index, (void *) p);
-
-	if (method == PADJ_HOLM)
-	{
-		/* step-down: cummax over ascending p of (n - i + 1) p_(i) */
-		running = 0;
-		for (k = 0; k < m; k++)
-		{
-			running = fmax(running, (n - (k + 1) + 1) * p[order[k]]);
-			adjusted[order[k]] = fmin(1, running);
-		}
-	}
-	else
-	{
-		/* step-up: cummin over descending p, rank i = m .. 1 */
-		/* sum 1/k, accumulated in long double as R's sum() does */
-		if (method == PADJ_BY)
-			for (k = 1; k <= m; k++)
-				q += 1.0 / k;
-		running = INFINITY;
-		for (k = m - 1; k >= 0; k--)
-		{
-			double		i = k + 1;
-			double		v = p[order[k]];
-			double		term;
-
-			if (method == PADJ_HOCHBERG)
-				term = (n + 1 - i) * v;
-			else if (method == PADJ_BH)
-				term = n / i * v;
-			else
-				term = (double) q * n / i * v;
-			running = fmin(running, term);
-			adjusted[order[k]] = fmin(1, running);
-		}
-	}
-	pfree(order);
-}
 
 /* The method named by text, case-insensitively; 22023 for anything else. */
 static PAdjustMethod
@@ -136,7 +48,9 @@ crm_p_adjust(PG_FUNCTION_ARGS)
 	int			count,
 				m = 0,
 				i,
-				k;
+				k,
+				bad;
+	int		   *positions;
 	double	   *values,
 			   *adjusted;
 	int16		typlen;
@@ -156,22 +70,21 @@ crm_p_adjust(PG_FUNCTION_ARGS)
 
 	values = (double *) palloc(sizeof(double) * (count + 1));
 	adjusted = (double *) palloc(sizeof(double) * (count + 1));
+	positions = (int *) palloc(sizeof(int) * (count + 1));
 	for (i = 0; i < count; i++)
-	{
-		double		p;
+		if (!nulls[i])
+		{
+			positions[m] = i;
+			values[m++] = DatumGetFloat8(elements[i]);
+		}
 
-		if (nulls[i])
-			continue;
-		p = DatumGetFloat8(elements[i]);
-		if (!(p >= 0 && p <= 1))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("crm.p_adjust: p_values[%d] must be between 0 and 1, got %s",
-							ARR_LBOUND(input)[0] + i, float8out_internal(p))));
-		values[m++] = p;
-	}
-
-	p_adjust_values(values, m, method, adjusted);
+	bad = crm_p_adjust_values(values, m, method, adjusted,
+					   (PAdjustRank *) palloc(sizeof(PAdjustRank) * (m + 1)));
+	if (bad >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("crm.p_adjust: p_values[%d] must be between 0 and 1, got %s",
+						ARR_LBOUND(input)[0] + positions[bad], float8out_internal(values[bad]))));
 
 	for (i = 0, k = 0; i < count; i++)
 		if (!nulls[i])

@@ -1,10 +1,7 @@
 /*
- * sequential_test_sql.c — crm.sequential_test: the mixture sequential
- * probability ratio test (mSPRT) with a normal mixing distribution,
- * Johari, Koomen, Pekelis & Walsh, "Peeking at A/B tests" (KDD 2017) and
- * Johari, Pekelis & Walsh, "Always valid inference" (2015); the always-valid
- * p-value of one look and the confidence sequence at that look.
- * Formulas: doc/stats.md, "Sequential test (mSPRT)".
+ * sequential_test_sql.c — crm.sequential_test, from an uplift and its
+ * variance or from a crm.ttest_result / crm.ztest_result row: the SQL side
+ * of msprt.c.
  */
 #include "util/sql_util.h"
 
@@ -13,56 +10,13 @@
 
 #include "stats/experiments.h"
 
-typedef enum SequentialColumn
-{
-	SEQ_P_VALUE, SEQ_CI_LOW, SEQ_CI_HIGH, SEQ_LOG_LIKELIHOOD_RATIO,
-	SEQ_NCOLUMNS
-} SequentialColumn;
-
 static const char *const FUNCTION = "crm.sequential_test";
 
 PG_FUNCTION_INFO_V1(crm_sequential_test);
 PG_FUNCTION_INFO_V1(crm_sequential_test_ttest);
 PG_FUNCTION_INFO_V1(crm_sequential_test_ztest);
 
-/*
- * mSPRT at one look (pure C): estimate diff with variance v >= 0, mixing
- * variance tau2 > 0, 0 < alpha < 1.
- *   ln L = -1/2 ln(1 + tau2/v) + diff^2/(2v) * tau2/(v + tau2)
- *   p    = exp(-max(0, ln L))
- *   half = sqrt(v (1 + v/tau2) (-2 ln alpha + ln(1 + tau2/v)))
- * v = 0 is the limit v -> 0: a known difference, ln L = +Infinity (p = 0)
- * unless diff = 0 (ln L = -Infinity, p = 1), interval [diff, diff].
- * Returns false when the half-width overflows.
- */
-static bool
-msprt(double diff, double v, double tau2, double alpha, double *out)
-{
-	double		log_ratio,
-				log_growth,
-				half;
-
-	if (v == 0)
-	{
-		out[SEQ_LOG_LIKELIHOOD_RATIO] = diff == 0 ? -INFINITY : INFINITY;
-		out[SEQ_P_VALUE] = diff == 0 ? 1 : 0;
-		out[SEQ_CI_LOW] = out[SEQ_CI_HIGH] = diff;
-		return true;
-	}
-	/* ln((v + tau2)/v), without overflow when tau2/v does */
-	log_growth = isfinite(tau2 / v) ? log1p(tau2 / v) : log(tau2) - log(v);
-	log_ratio = -0.5 * log_growth + (diff / v) * diff / 2 * (tau2 / (v + tau2));
-	half = sqrt(v * (1 + v / tau2)) * sqrt(-2 * log(alpha) + log_growth);
-	if (!isfinite(half))
-		return false;
-	out[SEQ_LOG_LIKELIHOOD_RATIO] = log_ratio;
-	out[SEQ_P_VALUE] = exp(-fmax(0, log_ratio));
-	out[SEQ_CI_LOW] = diff - half;
-	out[SEQ_CI_HIGH] = diff + half;
-	return true;
-}
-
-/* Validates the arguments, runs msprt and builds the crm.sequential_result row. */
+/* Validates the arguments, runs crm_msprt and builds the crm.sequential_result row. */
 static Datum
 sequential_result(FunctionCallInfo fcinfo, double diff, double v, double tau2,
 				  const char *tau_argument, double confidence)
@@ -79,7 +33,7 @@ sequential_result(FunctionCallInfo fcinfo, double diff, double v, double tau2,
 	crm_check_positive(tau2, FUNCTION, tau_argument);
 	crm_check_finite(confidence, FUNCTION, "confidence");
 	crm_check_open_unit(confidence, FUNCTION, "confidence");
-	if (!msprt(diff, v, tau2, 1 - confidence, out))
+	if (!crm_msprt(diff, v, tau2, 1 - confidence, out))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s: value out of range: the confidence sequence overflowed", FUNCTION)));
@@ -146,7 +100,7 @@ crm_sequential_test_ttest(PG_FUNCTION_ARGS)
 		!field(row, "sd_treatment", &sd_t) || !field(row, "sd_control", &sd_c) ||
 		!field(row, "uplift", &uplift) || n_t < 2 || n_c < 2)
 		PG_RETURN_NULL();
-	return sequential_result(fcinfo, uplift, sd_t * sd_t / n_t + sd_c * sd_c / n_c, tau2,
+	return sequential_result(fcinfo, uplift, crm_welch_uplift_variance(n_t, sd_t, n_c, sd_c), tau2,
 							 "mixture_sd", PG_GETARG_FLOAT8(2));
 }
 
@@ -170,6 +124,6 @@ crm_sequential_test_ztest(PG_FUNCTION_ARGS)
 		!field(row, "rate_treatment", &r_t) || !field(row, "rate_control", &r_c) ||
 		!field(row, "uplift", &uplift) || n_t < 1 || n_c < 1)
 		PG_RETURN_NULL();
-	return sequential_result(fcinfo, uplift, r_t * (1 - r_t) / n_t + r_c * (1 - r_c) / n_c, tau2,
+	return sequential_result(fcinfo, uplift, crm_proportion_uplift_variance(n_t, r_t, n_c, r_c), tau2,
 							 "mixture_sd", PG_GETARG_FLOAT8(2));
 }

@@ -1,7 +1,7 @@
 /*
  * uplift_ttest_cuped_sql.c — the crm.uplift_ttest_cuped aggregate: Welch's t-test on
- * CUPED-adjusted values (Deng, Xu, Kohavi & Walker, WSDM 2013), float8 and
- * numeric values, with or without a confidence level.
+ * CUPED-adjusted values (cuped.c), float8 and numeric values, with or
+ * without a confidence level.
  *
  * State: float8[29] = {comoments of (value, pre_period_value) in the
  * treatment arm, the same for control (fourteen values each, comoments.h),
@@ -11,17 +11,13 @@
 #include "util/sql_util.h"
 
 #include "stats/comoments.h"
+#include "stats/confidence_arg_sql.h"
 #include "stats/experiments.h"
 
 #define CUPED_TREATMENT		0
 #define CUPED_CONTROL		COMOMENTS_LEN
 #define CUPED_CONFIDENCE	(2 * COMOMENTS_LEN)
 #define CUPED_STATE_LEN		(2 * COMOMENTS_LEN + 1)
-
-/* crm.ttest_cuped_result: the crm.ttest_result columns, then these */
-#define CUPED_THETA					TT_NCOLUMNS
-#define CUPED_VARIANCE_REDUCTION	(TT_NCOLUMNS + 1)
-#define CUPED_NCOLUMNS				(TT_NCOLUMNS + 2)
 
 static const char *const AGGREGATE = "crm.uplift_ttest_cuped";
 
@@ -48,14 +44,7 @@ accumulate(FunctionCallInfo fcinfo, bool numeric)
 	double		value,
 				pre;
 
-	if (PG_NARGS() > 4)
-	{
-		if (PG_ARGISNULL(4))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s: confidence must not be NULL", AGGREGATE)));
-		crm_state_set_confidence(&s[CUPED_CONFIDENCE], PG_GETARG_FLOAT8(4), AGGREGATE);
-	}
+	crm_confidence_arg(fcinfo, 4, &s[CUPED_CONFIDENCE], AGGREGATE);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_ARRAYTYPE_P(state);
 
@@ -132,73 +121,6 @@ crm_uplift_ttest_cuped_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(crm_state_build(merged, CUPED_STATE_LEN));
 }
 
-/*
- * The CUPED test from the two arms' comoments blocks (pure C): theta from
- * the pooled arms, adjusted means and variances per arm, Welch's test on
- * them, the relative lift against the unadjusted control mean, and the
- * reduction of the variance of the uplift estimate.  False on overflow.
- */
-static bool
-cuped_test(const double *treatment, const double *control, double confidence,
-		   double *out, bool *isnull)
-{
-	double		pooled[COMOMENTS_LEN];
-	double		n_t = treatment[COMOMENTS_Y + MOMENTS_N];
-	double		n_c = control[COMOMENTS_Y + MOMENTS_N];
-	double		theta = 0,
-				m2x,
-				diff = 0;
-	WelchArm	t = {n_t, 0, 0};
-	WelchArm	c = {n_c, 0, 0};
-
-	memcpy(pooled, treatment, sizeof(pooled));
-	if (!comoments_combine(pooled, control))
-		return false;
-	m2x = moments_m2(&pooled[COMOMENTS_X]);
-	if (m2x > 0)
-		theta = comoments_cxy_dd(pooled).hi / m2x;
-
-	/* adjusted arm mean: ȳ - theta (x̄_arm - x̄_pooled) */
-	if (n_t >= 1)
-		t.mean = moments_mean(&treatment[COMOMENTS_Y]) -
-			theta * moments_mean_difference(&treatment[COMOMENTS_X], &pooled[COMOMENTS_X]);
-	if (n_c >= 1)
-		c.mean = moments_mean(&control[COMOMENTS_Y]) -
-			theta * moments_mean_difference(&control[COMOMENTS_X], &pooled[COMOMENTS_X]);
-	if (n_t >= 2)
-		t.var = comoments_residual_m2(treatment, theta) / (n_t - 1);
-	if (n_c >= 2)
-		c.var = comoments_residual_m2(control, theta) / (n_c - 1);
-	/* the pooled x̄ cancels: (ȳ_t - ȳ_c) - theta (x̄_t - x̄_c), each difference exact first */
-	if (n_t >= 1 && n_c >= 1)
-		diff = moments_mean_difference(&treatment[COMOMENTS_Y], &control[COMOMENTS_Y]) -
-			theta * moments_mean_difference(&treatment[COMOMENTS_X], &control[COMOMENTS_X]);
-
-	crm_welch_from_summaries(&t, &c, diff,
-							 n_c >= 1 ? moments_mean(&control[COMOMENTS_Y]) : 0,
-							 confidence, out, isnull);
-
-	isnull[CUPED_THETA] = isnull[CUPED_VARIANCE_REDUCTION] = true;
-	if (n_t + n_c >= 2)
-	{
-		out[CUPED_THETA] = theta;
-		isnull[CUPED_THETA] = false;
-	}
-	if (n_t >= 2 && n_c >= 2)
-	{
-		double		plain = moments_variance(&treatment[COMOMENTS_Y]) / n_t +
-			moments_variance(&control[COMOMENTS_Y]) / n_c;
-		double		adjusted = t.var / n_t + c.var / n_c;
-
-		if (plain > 0 && isfinite(plain))
-		{
-			out[CUPED_VARIANCE_REDUCTION] = 1 - adjusted / plain;
-			isnull[CUPED_VARIANCE_REDUCTION] = false;
-		}
-	}
-	return true;
-}
-
 /* uplift_ttest_cuped_final(float8[]) returns crm.ttest_cuped_result */
 Datum
 crm_uplift_ttest_cuped_final(PG_FUNCTION_ARGS)
@@ -210,8 +132,8 @@ crm_uplift_ttest_cuped_final(PG_FUNCTION_ARGS)
 	int			i;
 
 	check_state(s);
-	confidence = s[CUPED_CONFIDENCE] != 0 ? s[CUPED_CONFIDENCE] : CRM_DEFAULT_CONFIDENCE;
-	if (!cuped_test(&s[CUPED_TREATMENT], &s[CUPED_CONTROL], confidence, out, isnull))
+	confidence = crm_confidence_of_state(s[CUPED_CONFIDENCE]);
+	if (!crm_cuped_test(&s[CUPED_TREATMENT], &s[CUPED_CONTROL], confidence, out, isnull))
 		overflow_error();
 
 	/* only the t statistic may be infinite (both adjusted arms constant, different means) */

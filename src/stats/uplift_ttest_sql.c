@@ -8,6 +8,8 @@
  */
 #include "util/sql_util.h"
 
+#include "stats/confidence_arg_sql.h"
+
 #include "stats/experiments.h"
 #include "stats/moments.h"
 
@@ -31,14 +33,7 @@ accumulate(FunctionCallInfo fcinfo, bool numeric)
 	double	   *s = crm_state_values(state);
 	double		value;
 
-	if (PG_NARGS() > 3)
-	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s: confidence must not be NULL", AGGREGATE)));
-		crm_state_set_confidence(&s[TTEST_CONFIDENCE], PG_GETARG_FLOAT8(3), AGGREGATE);
-	}
+	crm_confidence_arg(fcinfo, 3, &s[TTEST_CONFIDENCE], AGGREGATE);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_ARRAYTYPE_P(state);
 
@@ -121,7 +116,7 @@ crm_uplift_ttest_final(PG_FUNCTION_ARGS)
 	int			i;
 
 	check_state(s);
-	confidence = s[TTEST_CONFIDENCE] != 0 ? s[TTEST_CONFIDENCE] : CRM_DEFAULT_CONFIDENCE;
+	confidence = crm_confidence_of_state(s[TTEST_CONFIDENCE]);
 	crm_welch_test(&s[TTEST_TREATMENT], &s[TTEST_CONTROL], confidence, out, isnull);
 
 	/* only the t statistic may be infinite (both arms constant, different means) */

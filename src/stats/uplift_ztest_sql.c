@@ -9,6 +9,8 @@
  */
 #include "util/sql_util.h"
 
+#include "stats/confidence_arg_sql.h"
+
 #include "stats/experiments.h"
 
 #define ZTEST_N_TREATMENT	0
@@ -32,14 +34,7 @@ crm_uplift_ztest_transfn(PG_FUNCTION_ARGS)
 	double	   *s = crm_state_values(state);
 	int			arm;
 
-	if (PG_NARGS() > 3)
-	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s: confidence must not be NULL", AGGREGATE)));
-		crm_state_set_confidence(&s[ZTEST_CONFIDENCE], PG_GETARG_FLOAT8(3), AGGREGATE);
-	}
+	crm_confidence_arg(fcinfo, 3, &s[ZTEST_CONFIDENCE], AGGREGATE);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_ARRAYTYPE_P(state);
 
@@ -93,7 +88,7 @@ crm_uplift_ztest_final(PG_FUNCTION_ARGS)
 	check_state(s);
 	crm_proportion_test(s[ZTEST_N_TREATMENT], s[ZTEST_X_TREATMENT],
 						s[ZTEST_N_CONTROL], s[ZTEST_X_CONTROL],
-						s[ZTEST_CONFIDENCE] != 0 ? s[ZTEST_CONFIDENCE] : CRM_DEFAULT_CONFIDENCE,
+						crm_confidence_of_state(s[ZTEST_CONFIDENCE]),
 						out, isnull);
 	return crm_composite_result(fcinfo, out, isnull, ZT_NCOLUMNS);
 }
