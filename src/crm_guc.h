@@ -1,7 +1,7 @@
 /*
  * crm_guc.h — the extension's settings (crm_marketing.*), defined in
- * crm_marketing.c.  The README's table lists them with their defaults and
- * when a change takes effect.
+ * crm_marketing.c.  doc/reference/automation.md ("Settings") lists them
+ * with their defaults and when a change takes effect.
  */
 #ifndef CRM_GUC_H
 #define CRM_GUC_H

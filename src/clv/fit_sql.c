@@ -22,6 +22,7 @@
 #include "clv/history_checks.h"
 #include "clv/history_hash.h"
 #include "clv/models.h"
+#include "math/optimizer.h"
 #include "util/sql_util.h"
 #include "util/state_reader.h"
 
@@ -273,7 +274,7 @@ fit_deserialize(FunctionCallInfo fcinfo, FitModel model)
 static bool fit_stopped = false;
 
 /*
- * The fit's clv_stop_requested (models.h): true once a query cancel,
+ * The fit's clv_stop_requested (math/optimizer.h): true once a query cancel,
  * statement timeout or termination is pending; the fit stops, then we raise
  * it.  Only those: InterruptPending alone is also set by harmless
  * interrupts (a parallel worker's message to the leader, a catch-up

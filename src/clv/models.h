@@ -52,17 +52,6 @@ typedef struct ClvFit
 	bool		converged;
 } ClvFit;
 
-/*
- * Set by the caller to a function that says a fit must stop now (in the
- * database: a query cancel or statement timeout is pending).  The
- * optimiser then treats every further evaluation as failed, so the fit
- * returns within one likelihood evaluation, unconverged; the caller raises
- * the cancel afterwards.  NULL: never stop.  Defined with the optimiser
- * (math/optimizer.c), which asks it before every evaluation; the database's
- * is fit_stop_requested (clv/fit_sql.c).
- */
-extern bool (*clv_stop_requested) (void);
-
 /* ---- BG/NBD (p = r, alpha, a, b) ---- */
 extern double clv_bgnbd_loglik(const double *p, double x, double tx, double T);
 extern void clv_bgnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit);

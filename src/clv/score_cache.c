@@ -3,17 +3,16 @@
  * predict_sql.c for what they hold).
  *
  * Scoring is bound by the memory latency of these lookups: one call per row,
- * each reaching a random key.  A hash table of (x, t) keys spreads the keys
- * a query uses over megabytes (the benchmark's 32k-46k pairs: 2 MB a table),
- * so a lookup missed the CPU caches (29 ns, against 12 ns when the CPU could
- * overlap lookups).  Customers' times take few distinct values (one per
- * first-purchase day for tenure), so small frequencies are kept instead in
- * dense rows, one per distinct time, indexed by the frequency: the same keys
- * in a tenth of the memory (365 rows of 64 values: 187 kB, 374 kB for
- * pairs), and a lookup of the benchmark's key sequence 10 ns.  Larger
- * frequencies, and new times once SCORE_MAX_ROWS rows are in use, go to the
- * hash table.  At most, a cache takes 2 MB of rows (4 MB for pairs), 128 kB
- * of time slots and a 2 MB hash table, per call site and query.
+ * each reaching a random key.  A hash table of (x, t) keys spreads a query's
+ * keys over megabytes, so most lookups miss the CPU caches.  Customers'
+ * times take few distinct values (one per first-purchase day for tenure), so
+ * small frequencies are kept instead in dense rows, one per distinct time,
+ * indexed by the frequency: the same keys in a tenth of the memory, and a
+ * lookup about three times faster (measured: test/bench/README.md, CLV
+ * scoring).  Larger frequencies, and new times once SCORE_MAX_ROWS rows are
+ * in use, go to the hash table.  At most, a cache takes 2 MB of rows (4 MB
+ * for pairs), 128 kB of time slots and a 2 MB hash table, per call site and
+ * query.
  */
 #include "postgres.h"
 

@@ -96,7 +96,7 @@ extern void customer_map_merge(CustomerMap *into, CustomerMap *from);
 
 extern uint64 customer_map_count(CustomerMap *map);
 
-/* Reports the map's memory at DEBUG1 (for sizing: see the README). */
+/* Reports the map's memory at DEBUG1 (for sizing: doc/reference/customers.md, crm.cohort_retention). */
 extern void customer_map_report_memory(CustomerMap *map, const char *aggregate);
 
 /* The number of events stored, all customers together. */

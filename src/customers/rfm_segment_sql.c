@@ -4,8 +4,8 @@
  * crm.rfm_segment_map.
  *
  * 'rfm11': the widely used lookup of the 125 RFM codes into 11 segments;
- * 'rf10':  the R x F grid with 10 segments.  Both exactly as tabulated in
- * the project's issue tracker (issue 4) and the README.
+ * 'rf10':  the R x F grid with 10 segments.  Both as tabulated in
+ * doc/reference/customers.md (crm.rfm_segment).
  */
 #include "postgres.h"
 

@@ -443,8 +443,8 @@ clv_hyp2f1_pnbd_log(double rho, double b, double z, double zc, double *d)
 	e = rho + 1.0 - b;
 	/*
 	 * The series need about 39 / -ln z terms once their ratio nears z
-	 * (~5 ns each with the partials); the beta integral costs ~1-2 us
-	 * whatever z.  So: series up to z = 0.8, and beyond that only the Euler
+	 * (each cheap, partials included); the beta integral costs as much as
+	 * a few hundred terms whatever z.  So: series up to z = 0.8, and beyond that only the Euler
 	 * series whose ratio (e+n) z / (rho+1+n) is still below 1/2 at n = 40.
 	 */
 	if (z > PNBD_SERIES_ZMIN && e > 0.0 &&

@@ -6,7 +6,6 @@
  * no randomness, so results are deterministic.
  */
 #include "math/optimizer.h"
-#include "clv/models.h"
 
 #include <math.h>
 #include <string.h>

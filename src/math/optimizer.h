@@ -14,6 +14,15 @@
  */
 typedef double (*ClvObjective) (const double *theta, double *grad, void *ctx);
 
+/*
+ * Set by the caller to a function that says the minimisation must stop now
+ * (in the database: a query cancel or statement timeout is pending).  Every
+ * further evaluation then counts as failed, so a minimiser returns within one
+ * evaluation, unconverged; the caller raises the cancel afterwards.  NULL:
+ * never stop.  The database's is fit_stop_requested (clv/fit_sql.c).
+ */
+extern bool (*clv_stop_requested) (void);
+
 /* BFGS with Armijo backtracking; true when max |grad| <= gtol was reached. */
 extern bool clv_bfgs(ClvObjective f, void *ctx, int n, double *theta,
 					 double *fval, int maxit, double gtol, int *iters);

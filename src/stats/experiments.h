@@ -4,8 +4,7 @@
  * crm.p_adjust and crm.sequential_test.
  *
  * Pure C.  Each test fills a row of doubles plus NULL flags whose order is
- * exactly the column order of the SQL result type (README, "Experiment
- * aggregates"); counts travel as doubles (exact below 2^53) and become
+ * exactly the column order of the SQL result type (doc/reference/stats.md); counts travel as doubles (exact below 2^53) and become
  * bigint in the SQL layer.
  * Formulas: doc/stats.md, one section per test.
  */
