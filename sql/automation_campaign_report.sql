@@ -71,7 +71,7 @@ SELECT customers_treatment + customers_control AS customers, entries_pending,
        sequential_ci_low <= revenue_uplift_ci_low AND sequential_ci_high >= revenue_uplift_ci_high AS sequential_ci_wider,
        verdict
 FROM report;
--- the report's numbers are the SPEC §1 statistics of the per-customer outcomes
+-- the report's numbers are the experiment statistics of the per-customer outcomes
 WITH outcome AS (
 	SELECT e.arm = 'treatment' AS treated,
 	       coalesce(sum(o.total) FILTER (WHERE o.purchased_at >= e.would_send_at), 0)::float8 AS revenue,
