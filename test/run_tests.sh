@@ -80,6 +80,7 @@ run "pg_regress (sql/, expected/)" regress
 run "pgTAP API contract (test/pgtap/)" pgtap
 run "JDBC column types (test/jdbc/)" jdbc
 run "TAP: background worker, crashes, delivery, security, upgrade (test/t/)" tap
+run "Debian package (test/package/)" bash test/package/run_package_test.sh
 
 echo
 echo "=== summary"
