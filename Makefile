@@ -9,6 +9,8 @@
 #   make check-purity           the pure C files compile without PostgreSQL headers
 #   make check-release          release files agree; released SQL scripts unchanged
 #   make refs                   recompute reference values (needs python3-mpmath, python3-scipy)
+#   make package                the Debian package postgresql-15-crm-marketing (doc/packaging.md)
+#   make check-package          build it, install it, test it, remove it (doc/packaging.md)
 
 EXTENSION   = crm_marketing
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
@@ -61,7 +63,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench refs deps check-numerics check-clv check-stats check-purity check-release prove_installcheck
+.PHONY: test demo bench refs deps check-numerics check-clv check-stats check-purity check-release prove_installcheck package check-package
 
 deps:
 	bash test/deps.sh
@@ -74,6 +76,14 @@ demo:
 
 bench:
 	bash test/bench/run_bench.sh
+
+# The Debian package (debian/, pg_buildext), built in ../ like any Debian
+# package; check-package builds it in a copy and tests it (doc/packaging.md).
+package:
+	dpkg-buildpackage -us -uc -b
+
+check-package:
+	bash test/package/run_package_test.sh
 
 # The TAP tests of test/t/ against the installed extension, in clusters of
 # their own (PostgreSQL::Test::Cluster), as pgvector's prove_installcheck:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a task needs, only those missing.
-#   bash test/deps.sh [build|test|demo|bench|refs]...   (default: build test)
+#   bash test/deps.sh [build|test|demo|bench|refs|package]...   (default: build test)
 # Needs root (or sudo) when something is missing; prints what it installs.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ declare -A PACKAGES=(
 	[demo]=""
 	[bench]=""
 	[refs]="python3-scipy python3-mpmath r-base-core"
+	[package]="dpkg-dev debhelper postgresql-server-dev-all lintian"
 )
 
 groups=("$@")

@@ -86,6 +86,7 @@ run "pgTAP API contract (test/pgtap/)" pgtap
 run "reference documentation (test/docs/)" reference
 run "JDBC column types (test/jdbc/)" jdbc
 run "TAP: background worker, crashes, delivery, security, upgrade (test/t/)" tap
+run "Debian package (test/package/)" bash test/package/run_package_test.sh
 
 echo
 echo "=== summary"
