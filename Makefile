@@ -11,6 +11,7 @@
 #   make refs                   recompute reference values (needs python3-mpmath, python3-scipy)
 #   make package                the Debian package postgresql-15-crm-marketing (doc/packaging.md)
 #   make check-package          build it, install it, test it, remove it (doc/packaging.md)
+#   make dist                   the PGXN distribution crm_marketing-<version>.zip (META.json)
 
 EXTENSION   = crm_marketing
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
@@ -63,7 +64,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-.PHONY: test demo bench refs deps check-numerics check-clv check-stats check-purity check-release prove_installcheck package check-package
+.PHONY: test demo bench refs deps check-numerics check-clv check-stats check-purity check-release prove_installcheck package check-package dist
 
 deps:
 	bash test/deps.sh
@@ -84,6 +85,10 @@ package:
 
 check-package:
 	bash test/package/run_package_test.sh
+
+# The PGXN distribution (META.json): the committed tree as name-version.zip.
+dist:
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
 
 # The TAP tests of test/t/ against the installed extension, in clusters of
 # their own (PostgreSQL::Test::Cluster), as pgvector's prove_installcheck:
