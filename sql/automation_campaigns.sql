@@ -35,6 +35,13 @@ SELECT crm.quiet_hours_release('2024-06-01 17:00+00', NULL, '22:00', '08:00') AS
        crm.quiet_hours_release('2024-06-01 17:00+00', 'Asia/Kolkata', NULL, NULL) AS no_quiet_hours,
        crm.quiet_hours_release('2024-06-01 17:00+00', 'Asia/Kolkata', '08:00', '08:00') AS empty_quiet_hours;
 RESET crm_marketing.default_time_zone;
+-- the default zone is checked when set: a mistyped one is refused (22023), not
+-- silently replaced by the session's TimeZone at every run
+SELECT test.error_of($$SET crm_marketing.default_time_zone = 'Europe/Berln'$$);
+SELECT test.error_of($$SET crm_marketing.default_time_zone = 'ABC-167'$$);
+SET crm_marketing.default_time_zone = 'EST5EDT';
+SET crm_marketing.default_time_zone = '';
+SHOW crm_marketing.default_time_zone;
 -- an unknown zone, or a POSIX string with an offset no real zone has (UTC+167 h), is not guessed at
 SELECT z, crm.is_valid_time_zone(z)
 FROM unnest(ARRAY['Europe/Berlin', 'UTC', 'EST5EDT', 'Mars/Olympus', 'ABC-167', 'ABC+16', '']) z;

@@ -51,7 +51,8 @@ define_settings(void)
 							NULL, &crm_naptime, 10, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomStringVariable("crm_marketing.default_time_zone",
 							   "Time zone of customers without one, for quiet hours (empty: the session's TimeZone).",
-							   NULL, &crm_default_time_zone, "", PGC_USERSET, 0, NULL, NULL, NULL);
+							   NULL, &crm_default_time_zone, "", PGC_USERSET, 0,
+							   crm_check_default_time_zone, NULL, NULL);
 	DefineCustomIntVariable("crm_marketing.job_statement_timeout",
 							"Time limit of a job's query (audience, segment) when the worker runs it; 0 = none.",
 							NULL, &crm_job_statement_timeout, 300000, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
