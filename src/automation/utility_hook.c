@@ -7,12 +7,16 @@
  * command never fails with "database is being accessed by other users"
  * because of us.  The worker is stopped only for a role that may run the
  * command: PostgreSQL checks the privileges after this hook, and a role
- * without them must not be able to pause a database's campaigns.
+ * without them must not be able to pause a database's campaigns.  The hold
+ * ends with the command's transaction: at once if the command fails or is
+ * rolled back, at commit otherwise (a dropped database's slot is freed), so
+ * a worker is never kept away longer than the command needs.
  * Installed in every backend when the library is preloaded.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/tablespace.h"
@@ -29,14 +33,81 @@
 #include "automation/utility_hook.h"
 #include "automation/worker_shmem.h"
 
-#define HOLD_SECONDS	60
+#define HOLD_SECONDS	60				/* the most a hold lasts if its end is missed */
 #define WAIT_MS			5000
+#define MAX_HELD		8
 
 static ProcessUtility_hook_type prev_utility_hook = NULL;
 
+/* The databases this backend's transaction holds, and whether it drops them. */
+static struct
+{
+	Oid			dboid;
+	bool		dropped;
+}			held[MAX_HELD];
+static int	n_held = 0;
+static bool end_callback_registered = false;
+
+/*
+ * Ends the holds of this transaction: a database that was dropped frees its
+ * slot; any other is released now, and the launcher woken to restart it.
+ */
+static void
+end_holds(bool committed)
+{
+	Latch	   *latch;
+	int			i;
+
+	if (n_held == 0 || crm_shared == NULL)
+		return;
+	SpinLockAcquire(&crm_shared->mutex);
+	for (i = 0; i < n_held; i++)
+	{
+		CrmDbSlot  *slot = crm_slot_find(held[i].dboid);
+
+		if (slot == NULL || slot->state != SLOT_HELD || slot->pid != 0)
+			continue;
+		if (committed && held[i].dropped)
+			slot->state = SLOT_UNUSED;
+		else
+			slot->hold_until = GetCurrentTimestamp();
+	}
+	latch = crm_shared->launcher_latch;
+	SpinLockRelease(&crm_shared->mutex);
+	n_held = 0;
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+static void
+end_holds_at_xact_end(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+		end_holds(true);
+	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		end_holds(false);
+}
+
+/* Remembers a hold, to end it with the transaction. */
+static void
+remember_hold(Oid dboid, bool dropped)
+{
+	if (!end_callback_registered)
+	{
+		RegisterXactCallback(end_holds_at_xact_end, NULL);
+		end_callback_registered = true;
+	}
+	if (n_held < MAX_HELD)
+	{
+		held[n_held].dboid = dboid;
+		held[n_held].dropped = dropped;
+		n_held++;
+	}
+}
+
 /* Stops and holds the worker of a database, waiting for it to leave. */
 static void
-release_database(const char *dbname)
+release_database(const char *dbname, bool dropped)
 {
 	Oid			dboid = get_database_oid(dbname, true);
 	CrmDbSlot  *slot;
@@ -55,6 +126,8 @@ release_database(const char *dbname)
 		pid = slot->pid;
 	}
 	SpinLockRelease(&crm_shared->mutex);
+	if (slot != NULL)
+		remember_hold(dboid, dropped);
 	if (pid == 0)
 		return;
 	kill(pid, SIGTERM);
@@ -161,11 +234,22 @@ crm_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	const char *dbname = exclusive_database(pstmt->utilityStmt);
 
 	if (dbname != NULL)
-		release_database(dbname);
-	if (prev_utility_hook)
-		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		release_database(dbname, IsA(pstmt->utilityStmt, DropdbStmt));
+	PG_TRY();
+	{
+		if (prev_utility_hook)
+			prev_utility_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		/* the command failed: its database need not wait, even if a savepoint catches the error */
+		if (dbname != NULL)
+			end_holds(false);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 void

@@ -96,13 +96,41 @@ my ($spare_pid) = worker_of('spare') =~ /^running (\d+)$/;
 ok($spare_pid, 'spare has a running worker');
 my ($ret, $out, $err) = psql_as('spareowner', 'postgres', 'ALTER DATABASE spare RENAME TO spare_renamed');
 is($ret, 0, 'its owner (CREATEDB) renames spare while its worker was attached') or diag $err;
-# held for 60 s, then restarted by the launcher: not waited for here
-is($node->safe_psql('shop', q{
-	SELECT state || ' ' || coalesce(pid::text, '-') || ' ' || (next_start > now() AND next_start <= now() + interval '60 seconds')
-	FROM crm.worker_status WHERE database = 'spare_renamed'}),
-	'held - true', 'the worker was stopped and is held until its restart');
 is($node->safe_psql('shop', "SELECT count(*) FROM pg_stat_activity WHERE pid = $spare_pid"), '0',
 	'the worker process is gone');
+
+# the hold ends with the command's transaction, not after its 60 s: the
+# launcher restarts the worker at once (within 20 s, with ticks every second)
+sub restarted_within_20s
+{
+	my ($db, $old_pid, $what) = @_;
+	local $PostgreSQL::Test::Utils::timeout_default = 20;
+	ok($node->poll_query_until('shop',
+		"SELECT state = 'running' AND pid <> $old_pid FROM crm.worker_status WHERE database = '$db'"),
+		$what);
+}
+restarted_within_20s('spare_renamed', $spare_pid, 'after the rename commits, the worker restarts at once');
+
+# a permitted command that fails, or is rolled back, does not keep the worker away either
+($spare_pid) = worker_of('spare_renamed') =~ /^running (\d+)$/;
+($ret, $out, $err) = psql_as('spareowner', 'postgres', 'BEGIN; DROP DATABASE spare_renamed;');
+like($err, qr/cannot run inside a transaction block/, 'DROP DATABASE in a transaction block fails');
+restarted_within_20s('spare_renamed', $spare_pid, 'and the worker it stopped restarts at once');
+($spare_pid) = worker_of('spare_renamed') =~ /^running (\d+)$/;
+($ret, $out, $err) = psql_as('spareowner', 'postgres',
+	'BEGIN; ALTER DATABASE spare_renamed RENAME TO spare_other; ROLLBACK;');
+is($ret, 0, 'a rename rolled back') or diag $err;
+restarted_within_20s('spare_renamed', $spare_pid, 'restarts the worker at once, under the old name');
+
+# a dropped database's slot is freed: no worker is started for it (which
+# would fail with "database <oid> does not exist" in the server log)
+my $spare_oid = $node->safe_psql('postgres', "SELECT oid FROM pg_database WHERE datname = 'spare_renamed'");
+my $log_offset = -s $node->logfile;
+($ret, $out, $err) = psql_as('spareowner', 'postgres', 'DROP DATABASE spare_renamed');
+is($ret, 0, 'its owner drops the database') or diag $err;
+sleep 3;
+unlike(substr(slurp_file($node->logfile), $log_offset), qr/database $spare_oid does not exist/,
+	'no worker is started for the dropped database');
 
 ###
 ### Item 7: who sees crm.worker_status
