@@ -35,7 +35,7 @@ SQL_PARTS   = src/sql/header.sql \
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 # Released versions (doc/upgrading.md): the install script of each earlier
 # release as it shipped, and the upgrade scripts between them.  Released
-# files never change; SHA256SUMS there holds them to it (test/t/008_upgrade.pl).
+# files never change; SHA256SUMS there holds them to it (make check-release).
 DATA        = $(filter-out %/$(EXTENSION)--$(EXTVERSION).sql, $(wildcard src/sql/versions/$(EXTENSION)--*.sql))
 
 # pg_regress tests (sql/, expected/), named <domain>_<what>; init first, the fuzz test last.
@@ -91,7 +91,7 @@ dist:
 	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
 
 # The TAP tests of test/t/ against the installed extension, in clusters of
-# their own (PostgreSQL::Test::Cluster), as pgvector's prove_installcheck:
+# their own (PostgreSQL::Test::Cluster), the usual prove_installcheck:
 #   make prove_installcheck PROVE_TESTS=test/t/002_crash.pl PROVE_FLAGS=--verbose
 prove_installcheck:
 	TAP_TESTS='$(addprefix t/,$(notdir $(PROVE_TESTS)))' PROVE_FLAGS='$(PROVE_FLAGS)' bash test/run_tap.sh
@@ -106,6 +106,8 @@ refs:
 	/usr/bin/python3 test/refgen/clv_refs.py > test/data/clv_prediction_refs.csv.tmp
 	mv test/data/clv_prediction_refs.csv.tmp test/data/clv_prediction_refs.csv
 	/usr/bin/python3 test/refgen/incrementality_refs.py
+	/usr/bin/python3 test/refgen/hyp2f1_refs.py > test/data/hyp2f1_refs.csv.tmp
+	mv test/data/hyp2f1_refs.csv.tmp test/data/hyp2f1_refs.csv
 
 # Quick loop while working on the numerics: the C functions against the reference CSV.
 check-numerics: test/unit/check_distributions

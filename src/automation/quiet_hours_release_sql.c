@@ -7,8 +7,8 @@
  * midnight (22:00-08:00).  A message due inside them is released at the end
  * of the quiet period, that local date's (or the next day's) `end`,
  * converted back through the zone's rules for that date, so a DST change
- * between `at` and the release is counted correctly.  A NULL or unknown
- * zone name means the default zone (crm_marketing.default_time_zone, or
+ * between `at` and the release is counted correctly.  A NULL zone name
+ * means the default zone (crm_marketing.default_time_zone, or
  * the session's TimeZone when that is empty); NULL quiet hours, or
  * start = end, mean none.  A zone name PostgreSQL does not know, or a POSIX
  * zone string with an offset no place on earth has (PostgreSQL accepts

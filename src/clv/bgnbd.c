@@ -8,9 +8,9 @@
  *
  * Edge cases: a = 1 and c = a+b+x-1 <= 0 need no special handling in the
  * bracket (see hyp2f1.c); x = 0 never forms ln(b+x-1).
- * Cost: the bracket series is ~1 us; for t/(alpha+T+t) > 0.99 the
- * quadrature fallback takes ~40 us, so discounting over horizons far beyond
- * alpha+T (e.g. H = 1e5 weeks at delta = 0.0027) costs several ms per call.
+ * Cost: for t/(alpha+T+t) > 0.99 the bracket series gives way to the
+ * quadrature fallback, tens of times costlier, so discounting over horizons
+ * far beyond alpha+T (e.g. H = 1e5 weeks at delta = 0.0027) is the slow case.
  */
 #include "clv/models.h"
 
@@ -355,7 +355,7 @@ bg_objective(const double *th, double *grad, void *vctx)
 /*
  * Over many distinct histories, the optimum of a subsample of them and the
  * inverse Hessian there: BFGS on all rows from both takes a few iterations
- * instead of 20-30 (make check-clv, 199k daily histories: 25 -> 4).  False
+ * instead of 20-30 (make check-clv times it).  False
  * when the rows are few or the subsample fit failed.
  */
 static bool

@@ -51,8 +51,9 @@ extern ClvHistory *clv_rows_subsample(const ClvHistory *rows, size_t n, size_t *
 
 /*
  * Parameters and standard errors from log-parameters theta and their
- * standard errors (delta method); params[time_param] (and the se) are
- * multiplied by scale to undo the time scaling; -1: none.
+ * standard errors (delta method); params[time_param1] and
+ * params[time_param2] (and their se) are multiplied by scale to undo the
+ * time scaling; an index of -1 names no parameter.
  */
 extern void clv_fit_from_log(ClvFit *fit, const double *theta, const double *se_theta,
 							 double scale, int time_param1, int time_param2);

@@ -231,10 +231,10 @@ pnbd_hyp_at(const double *p, double x, double t, bool at_tenure)
  * B the alive likelihood's large powers combined analytically, and
  * W = e^(A2 - B), A2 the 2F1 term at z2 with ln((r+x)/(r+s+x)), on (x, T)
  * only.  Scoring caches the parts, so a row costs one exp.  The two
- * (r+s+x) ln(1 + t/M) are what the earlier (r+s+x) ln((M+tx)/(M+T)) split
- * into, without the (r+s+x) ln M they share: on the boundary ridge s and M
- * run to 1e7-1e10, and U - V lost 7-8 digits to that term (a review found
- * it; the mpmath references now include two such models).
+ * (r+s+x) ln(1 + t/M) are kept apart, rather than one (r+s+x)
+ * ln((M+tx)/(M+T)), and without the (r+s+x) ln M they share: on the
+ * boundary ridge s and M run to 1e7-1e10, where that term would cost U - V
+ * 7-8 digits (the mpmath references include two such models).
  */
 double
 clv_pnbd_alive_tx_part(const double *p, double x, double tx)
@@ -725,9 +725,8 @@ clv_pnbd_fit(const ClvHistory *rows, size_t nrows, ClvFit *fit)
 	/*
 	 * An interior optimum first, in (ln r, ln alpha, ln s, ln beta) from the
 	 * first start: typical data converge there in 25-40 iterations, faster
-	 * than in the ridge coordinates below (measured by make check-clv on
-	 * synthetic fits: 0.07 s against 0.12 s, 0.14 s against 0.28 s, 1.1 s
-	 * against 1.3 s).  Capped at PNBD_INTERIOR_ITERATIONS, so that data whose
+	 * than in the ridge coordinates below (make check-clv times both on
+	 * synthetic fits).  Capped at PNBD_INTERIOR_ITERATIONS, so that data whose
 	 * supremum is on the boundary pay little for the attempt.  Over many
 	 * distinct histories it starts from a subsample's optimum.
 	 */

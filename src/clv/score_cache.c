@@ -8,8 +8,8 @@
  * times take few distinct values (one per first-purchase day for tenure), so
  * small frequencies are kept instead in dense rows, one per distinct time,
  * indexed by the frequency: the same keys in a tenth of the memory, and a
- * lookup about three times faster (measured: test/bench/README.md, CLV
- * scoring).  Larger frequencies, and new times once SCORE_MAX_ROWS rows are
+ * lookup about three times faster (measured: test/bench/README.md,
+ * section "CLV").  Larger frequencies, and new times once SCORE_MAX_ROWS rows are
  * in use, go to the hash table.  At most, a cache takes 2 MB of rows (4 MB
  * for pairs), 128 kB of time slots and a 2 MB hash table, per call site and
  * query.

@@ -10,7 +10,7 @@
  * the same loop.  Near z = 1 the series need many terms: above z = 0.8,
  * when e = rho + 1 - b > 0 and the Euler series would not converge fast,
  * the beta-integral form below is integrated by Gauss-Legendre panels
- * (pnbd_tail, 1-2 us); otherwise, above z = 0.95, the Euler integral
+ * (pnbd_tail); otherwise, above z = 0.95, the Euler integral
  * (A&S 15.3.1)
  *   2F1 = rho * int_0^1 t^(rho-1) (1 - z t)^(-b) dt
  * is integrated in log space (quadrature.c), split at t = 1/2, with variables

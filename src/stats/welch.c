@@ -1,7 +1,7 @@
 /*
  * welch.c — Welch's two-sample t-test for revenue-per-customer uplift,
  * with the relative lift (delta method) and incremental revenue.
- * Each arm comes as a moments quadruple (moments.h).
+ * Each arm comes as a moments sextuple (moments.h).
  * Formulas: doc/stats.md, "Welch t-test".
  */
 #include "stats/experiments.h"

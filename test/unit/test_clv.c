@@ -4,7 +4,8 @@
  * recovery of simulated parameters, finiteness in extreme regimes, timings.
  * Exit status is non-zero when any check fails.
  *
- * Usage: test_clv [data_dir]   (default: run from /work/clv_dev)
+ * Usage, from the repository root (the data are read from test/data/):
+ *   test_clv [all|refs|finite|degenerate|cdnow|sim|hyp2f1|discount|boundary|timing]
  */
 #include "clv/canonical_rows.h"
 #include "clv/models.h"
