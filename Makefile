@@ -28,6 +28,7 @@ SQL_PARTS   = src/sql/header.sql \
               src/sql/customers_rfm.sql \
               src/sql/customers_cohorts_kpis.sql \
               src/sql/customers_bi.sql \
+              src/sql/automation_sources.sql \
               src/sql/automation_campaigns.sql \
               src/sql/clv_models.sql \
               src/sql/stats_incrementality.sql \
