@@ -55,7 +55,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-f
               $(if $(WERROR),-Werror)
 SHLIB_LINK  = -lm
 
-EXTRA_CLEAN = test/unit/check_distributions test/unit/test_clv test/unit/test_stats
+EXTRA_CLEAN = test/unit/test_distributions test/unit/test_clv test/unit/test_stats
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -103,7 +103,7 @@ check-release:
 
 # Reference values from mpmath (independent of our C code); the CSV is committed.
 refs:
-	/usr/bin/python3 test/refgen/gen_distribution_refs.py
+	/usr/bin/python3 test/refgen/distribution_refs.py
 	/usr/bin/python3 test/refgen/clv_refs.py > test/data/clv_prediction_refs.csv.tmp
 	mv test/data/clv_prediction_refs.csv.tmp test/data/clv_prediction_refs.csv
 	/usr/bin/python3 test/refgen/incrementality_refs.py
@@ -111,12 +111,12 @@ refs:
 	mv test/data/hyp2f1_refs.csv.tmp test/data/hyp2f1_refs.csv
 
 # Quick loop while working on the numerics: the C functions against the reference CSV.
-check-numerics: test/unit/check_distributions
-	test/unit/check_distributions test/data/distribution_refs.csv
+check-numerics: test/unit/test_distributions
+	test/unit/test_distributions test/data/distribution_refs.csv
 
 DISTRIBUTION_SOURCES = src/math/distributions.c src/math/special_functions.c
-test/unit/check_distributions: test/unit/check_distributions.c $(DISTRIBUTION_SOURCES) $(wildcard src/math/*.h)
-	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/check_distributions.c $(DISTRIBUTION_SOURCES) -lm
+test/unit/test_distributions: test/unit/test_distributions.c $(DISTRIBUTION_SOURCES) $(wildcard src/math/*.h)
+	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/test_distributions.c $(DISTRIBUTION_SOURCES) -lm
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
 CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \

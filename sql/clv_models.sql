@@ -290,7 +290,7 @@ FROM (SELECT customer_id, first_at,
 CREATE TEMP TABLE bounded AS
 SELECT (crm.purchase_summary(purchased_at, 1.0, '2025-01-01', '1 week')).* FROM bounded_orders GROUP BY customer_id;
 -- Reference: the limit model (exponential lifetimes, one dropout rate mu) fitted by scipy
--- (test/refgen/pnbd_boundary_ref.py): r 0.61657344, alpha 3.18931109, mu 0.02411124,
+-- (test/refgen/pnbd_boundary_refs.py): r 0.61657344, alpha 3.18931109, mu 0.02411124,
 -- LL -174134.44130, and from its Hessian r_se 0.01438727, alpha_se 0.08225151.  Parameters to
 -- 1e-4 relative, the log-likelihood to 0.01, standard errors to 1e-3 (both sides take finite
 -- differences); s and beta, along which the likelihood is flat, have none.

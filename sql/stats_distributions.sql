@@ -1,5 +1,5 @@
 -- Distribution functions against mpmath references computed at 80 digits
--- (test/refgen/gen_distribution_refs.py -> test/data/distribution_refs.csv).
+-- (test/refgen/distribution_refs.py -> test/data/distribution_refs.csv).
 -- Tolerances per case: 1e-13 relative in the body, 1e-10 for df > 1e4 and for
 -- values below 1e-20, down to 1e-300; 1e-12 for df from 1e7 to 1e20 (t) and
 -- from 1.9e9 to 1e14 (chi-square), on both sides of the asymptotic forms.

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """
-pnbd_boundary_ref.py - the reference for the Pareto/NBD boundary fit in
+pnbd_boundary_refs.py - the reference for the Pareto/NBD boundary fit in
 sql/clv_models.sql, computed independently with scipy.
 
 On the boundary (s, beta -> infinity, s/beta = mu fixed) the Pareto/NBD model
@@ -18,7 +18,7 @@ Nelder-Mead: nothing is shared with the C code.  The fit in SQL caps ln s at
 Input: the test's histories with their counts, dumped from a session that ran
 the test's setup (the `bounded` table):
   \\copy (SELECT frequency, recency, tenure, count(*) FROM bounded GROUP BY 1, 2, 3) TO 'bounded.csv' CSV
-Run: /usr/bin/python3 test/refgen/pnbd_boundary_ref.py bounded.csv
+Run: /usr/bin/python3 test/refgen/pnbd_boundary_refs.py bounded.csv
 The values held in sql/clv_models.sql come from a run of this script; where
 Nelder-Mead stops makes two runs agree to about 1e-6 relative, well inside
 the test's 1e-4.

@@ -1,5 +1,5 @@
 /*
- * check_distributions.c — developer tool: compares src/math/distributions.c with
+ * test_distributions.c — developer tool: compares src/math/distributions.c with
  * the mpmath reference values in test/data/distribution_refs.csv and prints
  * the worst relative error per function and df band, plus every case over
  * its tolerance.  Exit status 1 if any case fails.  (The regression suite
