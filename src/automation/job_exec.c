@@ -143,7 +143,6 @@ crm_spi_finish_pinned(int nestlevel)
 	SPI_finish();
 }
 
-/* Runs query as owner, read-only, and appends its rows to the four arrays. */
 /*
  * The statement that reads a job's query: its columns cast to our types,
  * joined to the customers source for consent and time zone.  The join's
