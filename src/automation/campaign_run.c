@@ -55,7 +55,9 @@ typedef struct RunShape
  * The statement of step 3, written for the campaign's settings so that a
  * campaign without a frequency cap or quiet hours does not pay for them.
  * It runs under the pinned search_path (crm_spi_connect_pinned).  %1$s is the
- * extension's schema, pg_temp.%6$s the audience's rows (crm_job_collect).
+ * extension's schema, %6$s the audience's rows (crm_job_collect_spool: an
+ * ephemeral relation, which a schema name cannot qualify; the parser looks
+ * it up before any table, so no object on the path can stand in for it).
  * $1 campaign id, $2 the run's start (the entry key of cooldown campaigns).
  *
  *  audience   one row per (customer, entry key): of duplicate rows, one
@@ -94,7 +96,7 @@ run_statement(const RunShape *shape, const char *rows)
 					 " audience AS ("
 					 "  SELECT DISTINCT ON (a.customer_id, entry_key) a.customer_id, a.event_key, a.payload, a.time_zone,"
 					 "         a.consent, %2$s COLLATE \"C\" AS entry_key"
-					 "  FROM pg_temp.%6$s a"
+					 "  FROM %6$s a"
 					 "  ORDER BY a.customer_id, entry_key, a.consent IS FALSE DESC, a.event_key, a.payload, a.time_zone),"
 					 " fresh AS ("
 					 "  SELECT a.* FROM audience a, p"
@@ -229,6 +231,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 	RunShape	shape;
 	const char *rows = crm_job_rows_table();
 	CustomerSource *customers;
+	Tuplestorestate *spool;
 
 	/* 1. the campaign, locked */
 	if (!crm_job_lock(&crm_campaign_job, campaign_id, name, caller,
@@ -256,7 +259,8 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 		crm_job_execute("SELECT pg_catalog.pg_advisory_xact_lock(1129466112, pg_catalog.hashtext($1))",
 						1, &t, &v, NULL, SPI_OK_SELECT);
 	}
-	result->audience = crm_job_collect_rows(&campaign, owner, caller, true, customers, rows);
+	/* the rows stay in their spool: loading them into a table would write them once more */
+	result->audience = crm_job_spool_rows(&campaign, owner, caller, true, customers, rows, &spool);
 
 	/*
 	 * 3. entries and messages; JIT (slower than the statement) is off and
@@ -288,6 +292,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 					 errdetail("An outbox message with the same idempotency key already exists; the run is rolled back.")));
 		AtEOXact_GUC(false, nestlevel);
 	}
+	crm_job_release_spool(rows, spool);
 	if (result->rejected > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),

@@ -18,6 +18,7 @@
 #include "access/tupdesc.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -142,7 +143,6 @@ crm_spi_finish_pinned(int nestlevel)
 	SPI_finish();
 }
 
-/* Runs query as owner, read-only, and appends its rows to the four arrays. */
 /*
  * The statement that reads a job's query: its columns cast to our types,
  * joined to the customers source for consent and time zone.  The join's
@@ -308,16 +308,34 @@ crm_job_rows_table(void)
 	return psprintf("crm_job_rows_%u", ++calls);
 }
 
-int64
-crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
-				const CustomerSource *customers, int statement_timeout_ms, const char *table, const char *what)
+/* The columns of a job's rows: ids compare bytewise, as in the temporary table. */
+static TupleDesc
+rows_desc(void)
+{
+	TupleDesc	desc = CreateTemplateTupleDesc(JOB_COLUMNS);
+
+	TupleDescInitEntry(desc, 1, "customer_id", TEXTOID, -1, 0);
+	TupleDescInitEntryCollation(desc, 1, C_COLLATION_OID);
+	TupleDescInitEntry(desc, 2, "event_key", TEXTOID, -1, 0);
+	TupleDescInitEntryCollation(desc, 2, C_COLLATION_OID);
+	TupleDescInitEntry(desc, 3, "payload", JSONBOID, -1, 0);
+	TupleDescInitEntry(desc, 4, "time_zone", TEXTOID, -1, 0);
+	TupleDescInitEntry(desc, 5, "consent", BOOLOID, -1, 0);
+	return desc;
+}
+
+/*
+ * Runs the query as owner in a subtransaction that is always rolled back and
+ * returns its rows, spooled outside it; *count is their number.
+ */
+static Tuplestorestate *
+spool_rows(const char *query, Oid owner, const char *search_path, bool with_extras,
+		   const CustomerSource *customers, int statement_timeout_ms, const char *what, int64 *count)
 {
 	MemoryContext result_context = CurrentMemoryContext;
 	ResourceOwner outer_owner = CurrentResourceOwner;
 	List	   *locks_before = crm_advisory_locks_held();
 	Tuplestorestate *spool = tuplestore_begin_heap(false, false, work_mem);
-	TupleDesc	desc;
-	int64		count = 0;
 	int			leaked;
 
 	/*
@@ -330,8 +348,8 @@ crm_job_collect(const char *query, Oid owner, const char *search_path, bool with
 	MemoryContextSwitchTo(result_context);
 	PG_TRY();
 	{
-		count = collect_as_owner(query, owner, search_path, with_extras, customers, statement_timeout_ms,
-								 spool, outer_owner);
+		*count = collect_as_owner(query, owner, search_path, with_extras, customers, statement_timeout_ms,
+								  spool, outer_owner);
 	}
 	PG_CATCH();
 	{
@@ -355,22 +373,55 @@ crm_job_collect(const char *query, Oid owner, const char *search_path, bool with
 				(errcode(ERRCODE_WARNING),
 				 errmsg("the query of %s left %d session-level advisory lock(s); they were released", what, leaked),
 				 errhint("A job's query must not call pg_advisory_lock; use pg_advisory_xact_lock.")));
+	return spool;
+}
+
+int64
+crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
+				const CustomerSource *customers, int statement_timeout_ms, const char *table, const char *what)
+{
+	int64		count = 0;
+	Tuplestorestate *spool = spool_rows(query, owner, search_path, with_extras, customers,
+										statement_timeout_ms, what, &count);
 
 	/* the rows, into a temporary table that the transaction's end drops */
 	crm_job_execute(psprintf("CREATE TEMPORARY TABLE %s (customer_id text COLLATE \"C\", event_key text COLLATE \"C\","
 							 " payload jsonb, time_zone text, consent boolean) ON COMMIT DROP", table),
 					0, NULL, NULL, NULL, SPI_OK_UTILITY);
-	desc = CreateTemplateTupleDesc(JOB_COLUMNS);
-	TupleDescInitEntry(desc, 1, "customer_id", TEXTOID, -1, 0);
-	TupleDescInitEntry(desc, 2, "event_key", TEXTOID, -1, 0);
-	TupleDescInitEntry(desc, 3, "payload", JSONBOID, -1, 0);
-	TupleDescInitEntry(desc, 4, "time_zone", TEXTOID, -1, 0);
-	TupleDescInitEntry(desc, 5, "consent", BOOLOID, -1, 0);
-	load_table(spool, desc, table);
+	load_table(spool, rows_desc(), table);
 	tuplestore_end(spool);
 	/* the planner's estimates of what follows come from this */
 	crm_job_execute(psprintf("ANALYZE pg_temp.%s", table), 0, NULL, NULL, NULL, SPI_OK_UTILITY);
 	return count;
+}
+
+int64
+crm_job_collect_spool(const char *query, Oid owner, const char *search_path, bool with_extras,
+					  const CustomerSource *customers, int statement_timeout_ms, const char *name,
+					  const char *what, Tuplestorestate **spool)
+{
+	EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
+	int64		count = 0;
+
+	enr->reldata = spool_rows(query, owner, search_path, with_extras, customers, statement_timeout_ms, what,
+							  &count);
+	enr->md.name = pstrdup(name);
+	enr->md.reliddesc = InvalidOid;
+	enr->md.tupdesc = rows_desc();
+	enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+	enr->md.enrtuples = (double) count;
+	if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
+		elog(ERROR, "crm_marketing: could not register the rows of %s", what);
+	*spool = (Tuplestorestate *) enr->reldata;
+	return count;
+}
+
+void
+crm_job_release_spool(const char *name, Tuplestorestate *spool)
+{
+	if (SPI_unregister_relation(name) != SPI_OK_REL_UNREGISTER)
+		elog(ERROR, "crm_marketing: could not release the rows %s", name);
+	tuplestore_end(spool);
 }
 
 PG_FUNCTION_INFO_V1(crm_invoker);

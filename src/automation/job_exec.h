@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "utils/array.h"
+#include "utils/tuplestore.h"
 
 /* The columns of a job's rows: customer_id, event_key, payload, time_zone, consent. */
 #define JOB_COLUMNS 5
@@ -77,6 +78,19 @@ extern void crm_spi_finish_pinned(int nestlevel);
 extern int64 crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
 							 const CustomerSource *customers, int statement_timeout_ms, const char *table,
 							 const char *what);
+
+/*
+ * The same rows, not loaded into a table: the spool itself is registered
+ * with SPI as an ephemeral relation named `name` that the statements of this
+ * SPI connection read (unqualified: such a name is found before any
+ * schema's table).  Its columns are those of the temporary table, and the
+ * planner knows its row count but has no statistics.  *spool is for
+ * crm_job_release_spool, which unregisters the relation and frees the spool.
+ */
+extern int64 crm_job_collect_spool(const char *query, Oid owner, const char *search_path, bool with_extras,
+								   const CustomerSource *customers, int statement_timeout_ms, const char *name,
+								   const char *what, Tuplestorestate **spool);
+extern void crm_job_release_spool(const char *name, Tuplestorestate *spool);
 
 /* A name for the temporary table of a job's rows, new at every call. */
 extern const char *crm_job_rows_table(void);

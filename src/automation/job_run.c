@@ -114,6 +114,14 @@ crm_job_collect_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_e
 						   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, table, row->what);
 }
 
+int64
+crm_job_spool_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_extras,
+				   const CustomerSource *customers, const char *name, Tuplestorestate **spool)
+{
+	return crm_job_collect_spool(row->query, owner, row->search_path, with_extras, customers,
+								 caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, name, row->what, spool);
+}
+
 Datum
 crm_job_result(FunctionCallInfo fcinfo, const char *function, const int64 *counts, int n)
 {

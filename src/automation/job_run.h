@@ -74,6 +74,10 @@ extern bool crm_job_runnable(const JobKind *kind, const JobRow *row, JobCaller c
 extern int64 crm_job_collect_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_extras,
 								  const CustomerSource *customers, const char *table);
 
+/* The same, into the ephemeral relation `name` (crm_job_collect_spool). */
+extern int64 crm_job_spool_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_extras,
+								const CustomerSource *customers, const char *name, Tuplestorestate **spool);
+
 /* The counts of crm.job_runs, in its column order. */
 typedef enum JobRunCount
 {
