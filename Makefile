@@ -157,3 +157,6 @@ check-purity:
 		$(CC) $(PURE_CFLAGS) $$lang $$f || { echo "check-purity: $$f is not pure C (it needs a PostgreSQL header)" >&2; exit 1; }; \
 	done; \
 	echo "check-purity: $(words $(PURE_SOURCES)) files compile without PostgreSQL headers"
+	@misplaced=$$(grep -l PG_FUNCTION_INFO_V1 $(filter-out %_sql.c,$(wildcard src/*.c src/*/*.c))); \
+	if [ -n "$$misplaced" ]; then echo "check-purity: SQL entry points outside a *_sql.c file: $$misplaced" >&2; exit 1; fi; \
+	echo "check-purity: every SQL entry point is in a *_sql.c file"

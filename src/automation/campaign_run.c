@@ -27,6 +27,7 @@
 
 #include "automation/job_run.h"
 #include "automation/sending_switch.h"
+#include "util/spi_pinned.h"
 
 static Datum
 column(int attnum, bool *isnull)
@@ -327,22 +328,4 @@ crm_campaign_run(int64 campaign_id, const char *name, JobCaller caller, Campaign
 	pinned = crm_spi_connect_pinned();
 	run_locked(campaign_id, name, caller, result);
 	crm_spi_finish_pinned(pinned);
-}
-
-PG_FUNCTION_INFO_V1(crm_run_campaign_sql);
-
-/* run_campaign(name text) returns (audience, entries, control, messages, skipped) */
-Datum
-crm_run_campaign_sql(PG_FUNCTION_ARGS)
-{
-	CampaignRunResult r;
-	int64		counts[5];
-
-	crm_campaign_run(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
-	counts[0] = r.audience;
-	counts[1] = r.entries;
-	counts[2] = r.control;
-	counts[3] = r.messages;
-	counts[4] = r.skipped;
-	return crm_job_result(fcinfo, "crm.run_campaign", counts, 5);
 }

@@ -124,25 +124,6 @@ optional_columns(const char *query, int *event_key, int *payload, int *time_zone
 	SPI_freetuptable(SPI_tuptable);
 }
 
-int
-crm_spi_connect_pinned(void)
-{
-	int			nestlevel;
-
-	SPI_connect();
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
-}
-
-void
-crm_spi_finish_pinned(int nestlevel)
-{
-	AtEOXact_GUC(true, nestlevel);
-	SPI_finish();
-}
-
 /*
  * The statement that reads a job's query: its columns cast to our types,
  * joined to the customers source for consent and time zone.  The join's
@@ -424,41 +405,13 @@ crm_job_release_spool(const char *name, Tuplestorestate *spool)
 	tuplestore_end(spool);
 }
 
-PG_FUNCTION_INFO_V1(crm_invoker);
-PG_FUNCTION_INFO_V1(crm_validate_job_query);
-
-/* _invoker() returns name: the current user as seen outside SECURITY DEFINER functions */
-Datum
-crm_invoker(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))));
-}
-
-PG_FUNCTION_INFO_V1(crm_check_owner);
-
-/* _check_owner(owner name, what text): crm_job_check_owner for the SQL functions */
-Datum
-crm_check_owner(PG_FUNCTION_ARGS)
-{
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("crm._check_owner: owner and what must not be NULL")));
-	crm_job_check_owner(NameStr(*PG_GETARG_NAME(0)), text_to_cstring(PG_GETARG_TEXT_PP(1)));
-	PG_RETURN_VOID();
-}
-
 /*
- * _validate_job_query(query text, search_path text, what text): the query is
- * one SELECT returning customer_id that the invoker may run (run with LIMIT 0,
- * as the invoker, read-only).
+ * Checks a job's query as the invoker: one SELECT returning customer_id that
+ * the invoker may run (run with LIMIT 0, as the invoker, read-only).
  */
-Datum
-crm_validate_job_query(PG_FUNCTION_ARGS)
+void
+crm_job_validate_query(const char *query, const char *search_path, const char *what)
 {
-	char	   *query;
-	char	   *search_path;
-	char	   *what;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
@@ -467,13 +420,6 @@ crm_validate_job_query(PG_FUNCTION_ARGS)
 				time_zone;
 	Oid			customer_type;
 
-	what = PG_ARGISNULL(2) ? "the job" : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the %s of %s must not be NULL", PG_ARGISNULL(0) ? "query" : "search_path", what)));
-	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	search_path = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	crm_job_check_query(query, what);
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
@@ -492,5 +438,4 @@ crm_validate_job_query(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("the query of %s must return a column named customer_id", what)));
-	PG_RETURN_VOID();
 }

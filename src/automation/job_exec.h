@@ -42,23 +42,15 @@ extern void crm_job_check_query(const char *query, const char *what);
  */
 extern void crm_job_check_owner(const char *owner, const char *what);
 
+/* 42601/42703/... unless query is one SELECT returning customer_id that the invoker may run. */
+extern void crm_job_validate_query(const char *query, const char *search_path, const char *what);
+
 /* The OID of a job's owner role, by name: 42704 when the role is gone. */
 extern Oid	crm_job_owner_oid(const char *owner, const char *what);
 
 /* SPI_execute_with_args that insists on the expected result code. */
 extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
 							int expected);
-
-/*
- * SPI_connect, and search_path pinned to pg_catalog, pg_temp for the
- * statements the extension runs itself (as the worker's superuser or a
- * SECURITY DEFINER owner), so that no function or operator another role
- * created in a schema of the default search_path can be picked instead of
- * the built-in one.  Returns the GUC nest level for crm_spi_finish_pinned,
- * which restores the path and calls SPI_finish; an error restores both anyway.
- */
-extern int	crm_spi_connect_pinned(void);
-extern void crm_spi_finish_pinned(int nestlevel);
 
 /*
  * Runs query as owner, with the search_path recorded when the job was

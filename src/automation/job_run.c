@@ -15,6 +15,7 @@
 
 #include "automation/job_run.h"
 #include "crm_guc.h"
+#include "util/spi_pinned.h"
 
 const JobKind crm_campaign_job = {
 	.kind = "campaign",

@@ -17,6 +17,7 @@
 #include "utils/timestamp.h"
 
 #include "automation/job_run.h"
+#include "util/spi_pinned.h"
 
 /*
  * The diff; a customer_id no index can hold (empty, or over 1000 bytes) is
@@ -93,20 +94,4 @@ crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller, Segmen
 	pinned = crm_spi_connect_pinned();
 	refresh_locked(segment_id, name, caller, result);
 	crm_spi_finish_pinned(pinned);
-}
-
-PG_FUNCTION_INFO_V1(crm_refresh_segment_sql);
-
-/* refresh_segment(name text) returns (entered, exited, members) */
-Datum
-crm_refresh_segment_sql(PG_FUNCTION_ARGS)
-{
-	SegmentRefreshResult r;
-	int64		counts[3];
-
-	crm_segment_refresh(0, text_to_cstring(PG_GETARG_TEXT_PP(0)), JOB_BY_HAND, &r);
-	counts[0] = r.entered;
-	counts[1] = r.exited;
-	counts[2] = r.members;
-	return crm_job_result(fcinfo, "crm.refresh_segment", counts, 3);
 }

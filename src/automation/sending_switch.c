@@ -42,25 +42,3 @@ crm_check_sending_enabled(const char *what)
 				 errdetail("A restored or copied database runs no campaign and hands out no message until an operator enables it."),
 				 errhint("Check the data, then call crm.enable_sending().")));
 }
-
-PG_FUNCTION_INFO_V1(crm_sending_enabled);
-PG_FUNCTION_INFO_V1(crm_system_identifier);
-
-/* sending_enabled() returns boolean */
-Datum
-crm_sending_enabled(PG_FUNCTION_ARGS)
-{
-	bool		enabled;
-	int			pinned = crm_spi_connect_pinned();
-
-	enabled = crm_sending_enabled_here();
-	crm_spi_finish_pinned(pinned);
-	PG_RETURN_BOOL(enabled);
-}
-
-/* _system_identifier() returns bigint: this cluster's, as pg_control_system() shows it */
-Datum
-crm_system_identifier(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_INT64((int64) GetSystemIdentifier());
-}

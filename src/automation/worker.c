@@ -37,6 +37,7 @@
 #include "automation/sending_switch.h"
 #include "automation/worker_shmem.h"
 #include "crm_guc.h"
+#include "util/spi_pinned.h"
 
 void		crm_worker_main(Datum arg) pg_attribute_noreturn();
 

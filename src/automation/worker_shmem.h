@@ -70,4 +70,7 @@ extern const char *crm_slot_state_name(CrmSlotState state);
  */
 extern void crm_wake_launcher_for(Oid dboid);
 
+/* crm_wake_launcher_for(MyDatabaseId) when the current transaction commits. */
+extern void crm_wake_launcher_at_commit(void);
+
 #endif

@@ -1,0 +1,19 @@
+/*
+ * spi_pinned.h — SPI for the statements the extension runs with its own
+ * rights (doc/security.md, "Pinned search_path").
+ */
+#ifndef CRM_SPI_PINNED_H
+#define CRM_SPI_PINNED_H
+
+/*
+ * SPI_connect, and search_path pinned to pg_catalog, pg_temp for the
+ * statements the extension runs itself (as the worker's superuser or a
+ * SECURITY DEFINER owner), so that no function or operator another role
+ * created in a schema of the default search_path can be picked instead of
+ * the built-in one.  Returns the GUC nest level for crm_spi_finish_pinned,
+ * which restores the path and calls SPI_finish; an error restores both anyway.
+ */
+extern int	crm_spi_connect_pinned(void);
+extern void crm_spi_finish_pinned(int nestlevel);
+
+#endif
