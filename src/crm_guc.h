@@ -18,7 +18,7 @@ extern int	crm_history_retention;	/* crm_marketing.history_retention, days */
 extern int	crm_message_retention;	/* crm_marketing.message_retention, days */
 extern int	crm_max_databases;		/* crm_marketing.max_databases */
 
-/* The check hook of crm_marketing.default_time_zone (automation/quiet_hours_release_sql.c). */
+/* The check hook of crm_marketing.default_time_zone (automation/time_zones.c). */
 extern bool crm_check_default_time_zone(char **newval, void **extra, GucSource source);
 
 /*

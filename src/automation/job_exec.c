@@ -41,7 +41,11 @@
 
 #define FETCH_ROWS	10000
 
-void
+/*
+ * 42601 unless query is exactly one SELECT (or VALUES, or a WITH ... SELECT);
+ * what names the job for the message.
+ */
+static void
 crm_job_check_query(const char *query, const char *what)
 {
 	List	   *statements = raw_parser(query, RAW_PARSE_DEFAULT);

@@ -29,11 +29,6 @@ typedef struct CustomerSource
 	char	   *consent_column;		/* NULL if not registered */
 } CustomerSource;
 
-/*
- * 42601 unless query is exactly one SELECT (or VALUES, or a WITH ... SELECT);
- * what names the job for the message.
- */
-extern void crm_job_check_query(const char *query, const char *what);
 
 /*
  * 42501 unless the current user (outside any SECURITY DEFINER function) may

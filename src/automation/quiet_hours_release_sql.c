@@ -23,57 +23,13 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
-#include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "automation/time_zones.h"
 #include "crm_guc.h"
 
 PG_FUNCTION_INFO_V1(crm_quiet_hours_release);
 PG_FUNCTION_INFO_V1(crm_is_valid_time_zone);
-
-/* Real zones are between UTC-12 and UTC+14. */
-#define MAX_ZONE_OFFSET_SECONDS (15 * SECS_PER_HOUR)
-
-/* The zone of a name, or NULL if it is unknown or its offset from UTC at `at` is not a real one. */
-static pg_tz *
-zone_at(const char *name, TimestampTz at)
-{
-	pg_tz	   *tz = pg_tzset(name);
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			offset;
-
-	if (tz == NULL ||
-		timestamp2tm(at, &offset, &tm, &fsec, NULL, tz) != 0 ||
-		offset > MAX_ZONE_OFFSET_SECONDS || offset < -MAX_ZONE_OFFSET_SECONDS)
-		return NULL;
-	return tz;
-}
-
-/* The zone of a name, or NULL if it is unknown or its offset now is not a real one. */
-static pg_tz *
-usable_zone(const char *name)
-{
-	return zone_at(name, GetCurrentTransactionStartTimestamp());
-}
-
-/*
- * Check hook of crm_marketing.default_time_zone: empty, or a zone
- * crm.is_valid_time_zone accepts.  Without it a mistyped zone would be
- * accepted and silently replaced by the session's TimeZone at every run.
- * (It may run outside a transaction, in the postmaster: hence the clock.)
- */
-bool
-crm_check_default_time_zone(char **newval, void **extra, GucSource source)
-{
-	if (*newval == NULL || (*newval)[0] == '\0')
-		return true;
-	if (zone_at(*newval, GetCurrentTimestamp()) != NULL)
-		return true;
-	GUC_check_errdetail("\"%s\" is not a time zone name, or its offset from UTC is more than 15 hours.", *newval);
-	GUC_check_errhint("Use a zone name such as Europe/Berlin, or an empty string for the session's TimeZone.");
-	return false;
-}
 
 /* The zone of a name (22023 if it is not usable), or the default zone for NULL. */
 static pg_tz *
@@ -85,7 +41,7 @@ zone_or_default(text *name)
 	if (name != NULL)
 	{
 		zone = text_to_cstring(name);
-		tz = usable_zone(zone);
+		tz = crm_usable_zone(zone);
 		if (tz == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -94,7 +50,7 @@ zone_or_default(text *name)
 		return tz;
 	}
 	if (crm_default_time_zone != NULL && crm_default_time_zone[0] != '\0' &&
-		(tz = usable_zone(crm_default_time_zone)) != NULL)
+		(tz = crm_usable_zone(crm_default_time_zone)) != NULL)
 		return tz;
 	return session_timezone;
 }
@@ -103,7 +59,7 @@ zone_or_default(text *name)
 Datum
 crm_is_valid_time_zone(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(usable_zone(text_to_cstring(PG_GETARG_TEXT_PP(0))) != NULL);
+	PG_RETURN_BOOL(crm_usable_zone(text_to_cstring(PG_GETARG_TEXT_PP(0))) != NULL);
 }
 
 /* The timestamptz of a local date (Julian day) and time of day in a zone. */
