@@ -15,7 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "customers/rfm_segment_sql.h"
+#include "customers/rfm_preset_segments.h"
 
 /* rfm11: each segment with its codes; every code not listed is "Lost" */
 static const struct
