@@ -117,7 +117,7 @@ test/unit/check_distributions: test/unit/check_distributions.c $(DISTRIBUTION_SO
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
 CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \
-              src/clv/canonical_rows.c src/clv/discount.c src/clv/bgnbd.c src/clv/pareto_nbd.c \
+              src/clv/canonical_rows.c src/clv/fit_steps.c src/clv/discount.c src/clv/bgnbd.c src/clv/pareto_nbd.c \
               src/clv/gamma_gamma.c
 check-clv: test/unit/test_clv
 	test/unit/test_clv

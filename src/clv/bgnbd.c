@@ -14,8 +14,8 @@
  */
 #include "clv/models.h"
 
-#include "clv/canonical_rows.h"
 #include "clv/discount.h"
+#include "clv/fit_steps.h"
 #include "math/hyp2f1.h"
 #include "math/optimizer.h"
 #include "math/quadrature.h"

@@ -6,7 +6,7 @@
  *
  * Usage: test_clv [data_dir]   (default: run from /work/clv_dev)
  */
-#include "clv/canonical_rows.h"
+#include "clv/fit_steps.h"
 #include "clv/models.h"
 #include "math/hyp2f1.h"
 #include "math/quadrature.h"
