@@ -141,7 +141,8 @@ test/unit/test_stats: test/unit/test_stats.c $(STATS_SOURCES) $(wildcard src/mat
 # src/customers/ is pure unless its name ends in _sql (the SQL glue) or it is
 # one of the server modules listed here; siphash is pure too.  They are
 # compiled with nothing but -Isrc, so an include of a PostgreSQL header fails.
-SERVER_MODULES = src/clv/history_checks src/clv/score_cache src/customers/customer_map src/customers/period_bucket
+SERVER_MODULES = src/clv/history_checks src/clv/score_cache src/customers/customer_map src/customers/period_bucket \
+                 src/stats/aggregate_state
 PURE_SOURCES = $(filter-out %_sql.c %_sql.h $(addsuffix .c,$(SERVER_MODULES)) $(addsuffix .h,$(SERVER_MODULES)), \
                  $(sort $(wildcard $(addsuffix /*.c,src/math src/stats src/clv src/customers) \
                                    $(addsuffix /*.h,src/math src/stats src/clv src/customers)))) \
