@@ -12,6 +12,9 @@
 
 #include <math.h>
 
+/* ln sqrt(2 pi), in long double for the long-double Stirling forms */
+#define CRM_LN_SQRT_2PI_L 0.918938533204672741780329736405617640L
+
 extern double clv_lgamma(double x);
 extern double clv_digamma(double x);
 extern double clv_lbeta(double a, double b);

@@ -59,3 +59,21 @@ crm_state_check_confidence(double slot, const char *aggregate)
 	if (!(slot == 0 || (slot > 0 && slot < 1)))
 		crm_state_invalid(aggregate, psprintf("The confidence element is %g.", slot));
 }
+
+ArrayType *
+crm_state_combine_counts(FunctionCallInfo fcinfo, int length, const char *aggregate,
+						 void (*check) (const double *state))
+{
+	double	   *a = crm_state_values(crm_state_arg(fcinfo, 0, length, aggregate, false));
+	double	   *b = crm_state_values(crm_state_arg(fcinfo, 1, length, aggregate, false));
+	double	   *merged = palloc(sizeof(double) * length);
+	int			i;
+
+	check(a);
+	check(b);
+	for (i = 0; i < length - 1; i++)
+		merged[i] = a[i] + b[i];
+	merged[length - 1] = crm_state_merge_confidence(a[length - 1], b[length - 1], aggregate);
+	check(merged);
+	return crm_state_build(merged, length);
+}

@@ -70,6 +70,15 @@ extern double crm_state_merge_confidence(double a, double b, const char *aggrega
 extern void crm_state_check_confidence(double slot, const char *aggregate);
 
 /*
+ * The combine function of an aggregate whose state is counts followed by
+ * the confidence slot (the last element): checks both states with check,
+ * adds the counts, merges the confidence, and checks the sum (it must still
+ * be exact).
+ */
+extern ArrayType *crm_state_combine_counts(FunctionCallInfo fcinfo, int length, const char *aggregate,
+										   void (*check) (const double *state));
+
+/*
  * Records the confidence argument argno of a transition function, when the
  * overload has one, in *slot: 22004 when it is NULL, 22023 when it is not
  * in (0, 1) or differs from an earlier row's.
