@@ -18,6 +18,8 @@
 
 #include <math.h>
 
+#include "math/quadrature.h"
+
 typedef struct DiscCtx
 {
 	ClvFunc		EY;
@@ -36,8 +38,12 @@ disc_integrand(double s, void *vctx)
 	return exp(-d->delta * t) * d->EY(t, d->ctx) * d->tau0 * exp(s);
 }
 
-/* See the file header. */
-double
+/*
+ * e^{-delta H} EY(H) + delta int_0^H e^{-delta t} EY(t) dt for an expected
+ * cumulative count EY(t) that varies on the time scale tau0 (see the file
+ * header).
+ */
+static double
 clv_discounted(ClvFunc EY, void *ctx, double tau0, double H, double delta)
 {
 	DiscCtx		d;

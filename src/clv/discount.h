@@ -1,17 +1,9 @@
 /*
- * discount.h — continuously discounted expected purchases over (0, H].
+ * discount.h — continuously discounted expected purchases of a customer
+ * over the next H time units, for BG/NBD and Pareto/NBD alike.
  */
 #ifndef CRM_CLV_DISCOUNT_H
 #define CRM_CLV_DISCOUNT_H
-
-#include "math/quadrature.h"
-
-/*
- * e^{-delta H} EY(H) + delta int_0^H e^{-delta t} EY(t) dt for an expected
- * cumulative count EY(t) that varies on the time scale tau0.
- */
-extern double clv_discounted(ClvFunc EY, void *ctx, double tau0, double H,
-							 double delta);
 
 /* A model's E[Y(t) | alive at T, x] (clv_*_expected_if_alive of models.h). */
 typedef double (*ClvIfAliveFunc) (const double *p, double x, double T, double t);

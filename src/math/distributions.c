@@ -321,12 +321,6 @@ t_log_pdf(real t, real df)
 }
 
 double
-crm_student_t_sf(double x, double df)
-{
-	return (double) t_sf_l(x, df);
-}
-
-double
 crm_student_t_cdf(double x, double df)
 {
 	return (double) t_sf_l(-(real) x, df);

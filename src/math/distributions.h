@@ -19,7 +19,6 @@ extern double crm_normal_quantile(double p);
 
 /* Student t with df > 0 (finite) degrees of freedom; x not NaN. */
 extern double crm_student_t_cdf(double x, double df);
-extern double crm_student_t_sf(double x, double df);
 
 /* Two-sided p-value P(|T| >= |t|); t may be +-Infinity (gives 0). */
 extern double crm_student_t_two_sided_p(double t, double df);

@@ -31,10 +31,6 @@ extern bool clv_bfgs(ClvObjective f, void *ctx, int n, double *theta,
 extern bool clv_bfgs_from(ClvObjective f, void *ctx, int n, double *theta, const double *H0,
 						  double *fval, int maxit, double gtol, int *iters);
 
-/* Nelder-Mead simplex (gradient not used); true when the simplex collapsed. */
-extern bool clv_nelder_mead(ClvObjective f, void *ctx, int n, double *theta,
-							double *fval, int maxit, double ftol, int *iters);
-
 /*
  * Standard errors of theta from the inverse Hessian of scale * f at theta
  * (central differences of the gradient, or of f when use_grad is false).
