@@ -7,8 +7,8 @@
  * accurate down to 1e-300.  Formulas: doc/stats.md, "Normal distribution",
  * "Student t distribution" and "Chi-square distribution".
  */
-#ifndef CRM_DISTRIBUTIONS_H
-#define CRM_DISTRIBUTIONS_H
+#ifndef CRM_MATH_DISTRIBUTIONS_H
+#define CRM_MATH_DISTRIBUTIONS_H
 
 /* Standard normal: P(Z <= x) and P(Z > x); x may be +-Infinity, not NaN. */
 extern double crm_normal_cdf(double x);

@@ -1,8 +1,10 @@
 /*
  * optimizer.h — small dense minimisers for the CLV fits (n <= 4).
+ * The clv_ prefix of the names in src/math is historical: these functions
+ * were written for the CLV models.
  */
-#ifndef CLV_OPTIMIZER_H
-#define CLV_OPTIMIZER_H
+#ifndef CRM_MATH_OPTIMIZER_H
+#define CRM_MATH_OPTIMIZER_H
 
 #include <stdbool.h>
 
@@ -58,4 +60,4 @@ extern bool clv_minimise(ClvObjective f, void *ctx, int n, const double *starts,
 						 int nstarts, bool nm_first, double gtol, double *theta,
 						 double *fval, int *iters);
 
-#endif							/* CLV_OPTIMIZER_H */
+#endif							/* CRM_MATH_OPTIMIZER_H */
