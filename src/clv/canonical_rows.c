@@ -9,12 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Three-way compare of doubles (inputs are finite here). */
-static int
-cmpd(double a, double b)
-{
-	return (a > b) - (a < b);
-}
+#include "math/compare.h"
 
 /* qsort order for histories: x, tx, T, weight. */
 static int
@@ -24,13 +19,13 @@ cmp_hist(const void *pa, const void *pb)
 			   *b = pb;
 	int			c;
 
-	if ((c = cmpd(a->x, b->x)) != 0)
+	if ((c = crm_cmp_double(a->x, b->x)) != 0)
 		return c;
-	if ((c = cmpd(a->tx, b->tx)) != 0)
+	if ((c = crm_cmp_double(a->tx, b->tx)) != 0)
 		return c;
-	if ((c = cmpd(a->T, b->T)) != 0)
+	if ((c = crm_cmp_double(a->T, b->T)) != 0)
 		return c;
-	return cmpd(a->weight, b->weight);
+	return crm_cmp_double(a->weight, b->weight);
 }
 
 /* qsort order for spend rows: x, mbar, weight. */
@@ -41,11 +36,11 @@ cmp_spend(const void *pa, const void *pb)
 			   *b = pb;
 	int			c;
 
-	if ((c = cmpd(a->x, b->x)) != 0)
+	if ((c = crm_cmp_double(a->x, b->x)) != 0)
 		return c;
-	if ((c = cmpd(a->mbar, b->mbar)) != 0)
+	if ((c = crm_cmp_double(a->mbar, b->mbar)) != 0)
 		return c;
-	return cmpd(a->weight, b->weight);
+	return crm_cmp_double(a->weight, b->weight);
 }
 
 /* Sorted, merged copy of the histories. */
