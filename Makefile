@@ -120,7 +120,7 @@ test/unit/test_distributions: test/unit/test_distributions.c $(DISTRIBUTION_SOUR
 
 # The CLV numerics in pure C: references, published fits, simulations, timings.
 CLV_SOURCES = src/math/special_functions.c src/math/quadrature.c src/math/hyp2f1.c src/math/optimizer.c \
-              src/clv/canonical_rows.c src/clv/discount.c src/clv/bgnbd.c src/clv/pareto_nbd.c \
+              src/clv/canonical_rows.c src/clv/fit_steps.c src/clv/discount.c src/clv/bgnbd.c src/clv/pareto_nbd.c \
               src/clv/gamma_gamma.c
 check-clv: test/unit/test_clv
 	test/unit/test_clv
@@ -142,13 +142,13 @@ test/unit/test_stats: test/unit/test_stats.c $(STATS_SOURCES) $(wildcard src/mat
 # Purity as a build fact: the numerics are plain C99 with no PostgreSQL types
 # (README "Development").  Every file of src/math/, src/stats/, src/clv/ and
 # src/customers/ is pure unless its name ends in _sql (the SQL glue) or it is
-# one of the server modules listed here; siphash is pure too.  They are
-# compiled with nothing but -Isrc, so an include of a PostgreSQL header fails.
-SERVER_MODULES = src/clv/history_checks src/clv/score_cache src/customers/customer_map src/customers/period_bucket
+# one of the server modules listed here.  They are compiled with nothing but
+# -Isrc, so an include of a PostgreSQL header fails.
+SERVER_MODULES = src/clv/history_checks src/clv/score_cache src/customers/customer_map src/customers/period_bucket \
+                 src/stats/aggregate_state
 PURE_SOURCES = $(filter-out %_sql.c %_sql.h $(addsuffix .c,$(SERVER_MODULES)) $(addsuffix .h,$(SERVER_MODULES)), \
                  $(sort $(wildcard $(addsuffix /*.c,src/math src/stats src/clv src/customers) \
-                                   $(addsuffix /*.h,src/math src/stats src/clv src/customers)))) \
-               src/automation/siphash.c src/automation/siphash.h
+                                   $(addsuffix /*.h,src/math src/stats src/clv src/customers))))
 PURE_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Wno-unused-parameter \
               -Werror=implicit-function-declaration -Isrc
 check-purity:

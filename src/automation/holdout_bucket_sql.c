@@ -10,7 +10,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "automation/siphash.h"
+#include "math/siphash.h"
 
 /* the second half of the key: fixed, "crm" "mark" */
 #define HOLDOUT_KEY1	UINT64CONST(0x637275ff6d61726b)

@@ -14,8 +14,8 @@
  */
 #include "clv/models.h"
 
-#include "clv/canonical_rows.h"
 #include "clv/discount.h"
+#include "clv/fit_steps.h"
 #include "math/hyp2f1.h"
 #include "math/optimizer.h"
 #include "math/quadrature.h"
@@ -209,43 +209,19 @@ clv_bgnbd_pmf(const double *p, int n, double t)
 	return res;
 }
 
-typedef struct BgAlive
-{
-	const double *p;
-	double		x;
-	double		T;
-} BgAlive;
-
-/* E[Y(t) | alive at T, x] as a ClvFunc. */
-static double
-bg_alive_fn(double t, void *vctx)
-{
-	BgAlive    *c = (BgAlive *) vctx;
-
-	return bg_bracket(c->p, c->x, c->T, t);
-}
-
-/*
- * Discounted expected purchases in (T, T+H] of a customer active at T
- * (doc/clv.md, "Discounted CLV").
- */
+/* Discounted expected purchases (discount.h); alpha = p[1] is the time scale. */
 double
 clv_bgnbd_discounted_if_alive(const double *p, double x, double T, double H, double delta)
 {
-	BgAlive		c;
-
-	c.p = p;
-	c.x = x;
-	c.T = T;
-	return clv_discounted(bg_alive_fn, &c, p[1] + T, H, delta);
+	return clv_discounted_if_alive(clv_bgnbd_expected_if_alive, p, 1, x, T, H, delta);
 }
 
-/* Discounted expected purchases in (T, T+H] given the history: P(alive) times the above. */
 double
 clv_bgnbd_discounted_purchases(const double *p, double x, double tx,
 							   double T, double H, double delta)
 {
-	return clv_bgnbd_p_alive(p, x, tx, T) * clv_bgnbd_discounted_if_alive(p, x, T, H, delta);
+	return clv_discounted_purchases(clv_bgnbd_p_alive, clv_bgnbd_expected_if_alive, p, 1,
+									x, tx, T, H, delta);
 }
 
 /* ---- fit ---- */

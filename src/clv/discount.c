@@ -18,6 +18,8 @@
 
 #include <math.h>
 
+#include "math/quadrature.h"
+
 typedef struct DiscCtx
 {
 	ClvFunc		EY;
@@ -36,8 +38,12 @@ disc_integrand(double s, void *vctx)
 	return exp(-d->delta * t) * d->EY(t, d->ctx) * d->tau0 * exp(s);
 }
 
-/* See the file header. */
-double
+/*
+ * e^{-delta H} EY(H) + delta int_0^H e^{-delta t} EY(t) dt for an expected
+ * cumulative count EY(t) that varies on the time scale tau0 (see the file
+ * header).
+ */
+static double
 clv_discounted(ClvFunc EY, void *ctx, double tau0, double H, double delta)
 {
 	DiscCtx		d;
@@ -70,4 +76,46 @@ clv_discounted(ClvFunc EY, void *ctx, double tau0, double H, double delta)
 	}
 	tail = delta * H > 745.0 ? 0.0 : exp(-delta * H) * EY(H, ctx);
 	return tail + delta * sum;
+}
+
+typedef struct IfAliveCtx
+{
+	ClvIfAliveFunc if_alive;
+	const double *p;
+	double		x;
+	double		T;
+} IfAliveCtx;
+
+/* E[Y(t) | alive at T, x] as a ClvFunc. */
+static double
+if_alive_integrand(double t, void *vctx)
+{
+	IfAliveCtx *c = (IfAliveCtx *) vctx;
+
+	return c->if_alive(c->p, c->x, c->T, t);
+}
+
+/*
+ * No shortcut for delta = 0 is needed: clv_discounted then returns
+ * if_alive at H, and both give 0 for H <= 0.
+ */
+double
+clv_discounted_if_alive(ClvIfAliveFunc if_alive, const double *p, int time_param,
+						double x, double T, double H, double delta)
+{
+	IfAliveCtx	c;
+
+	c.if_alive = if_alive;
+	c.p = p;
+	c.x = x;
+	c.T = T;
+	return clv_discounted(if_alive_integrand, &c, p[time_param] + T, H, delta);
+}
+
+double
+clv_discounted_purchases(ClvPAliveFunc p_alive, ClvIfAliveFunc if_alive,
+						 const double *p, int time_param, double x, double tx,
+						 double T, double H, double delta)
+{
+	return p_alive(p, x, tx, T) * clv_discounted_if_alive(if_alive, p, time_param, x, T, H, delta);
 }

@@ -10,6 +10,7 @@
 #include "clv/models.h"
 
 #include "clv/canonical_rows.h"
+#include "clv/fit_steps.h"
 #include "math/optimizer.h"
 #include "math/special_functions.h"
 

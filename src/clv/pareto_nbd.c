@@ -16,8 +16,8 @@
  */
 #include "clv/models.h"
 
-#include "clv/canonical_rows.h"
 #include "clv/discount.h"
+#include "clv/fit_steps.h"
 #include "math/hyp2f1.h"
 #include "math/optimizer.h"
 #include "math/quadrature.h"
@@ -374,45 +374,19 @@ clv_pnbd_pmf(const double *p, int n, double t)
 	return alive + exp(lc + r * c.la + log(s) + s * c.lb + li);
 }
 
-typedef struct PnbdAlive
-{
-	const double *p;
-	double		x;
-	double		T;
-} PnbdAlive;
-
-/* E[Y(t) | alive at T, x] as a ClvFunc. */
-static double
-pnbd_alive_fn(double t, void *vctx)
-{
-	PnbdAlive  *c = (PnbdAlive *) vctx;
-
-	return clv_pnbd_expected_if_alive(c->p, c->x, c->T, t);
-}
-
-/*
- * Discounted expected purchases in (T, T+H] of a customer active at T
- * (doc/clv.md, "Discounted CLV").
- */
+/* Discounted expected purchases (discount.h); beta = p[3] is the time scale. */
 double
 clv_pnbd_discounted_if_alive(const double *p, double x, double T, double H, double delta)
 {
-	PnbdAlive	c;
-
-	if (delta == 0.0)
-		return clv_pnbd_expected_if_alive(p, x, T, H);
-	c.p = p;
-	c.x = x;
-	c.T = T;
-	return clv_discounted(pnbd_alive_fn, &c, p[3] + T, H, delta);
+	return clv_discounted_if_alive(clv_pnbd_expected_if_alive, p, 3, x, T, H, delta);
 }
 
-/* Discounted expected purchases in (T, T+H] given the history: P(alive) times the above. */
 double
 clv_pnbd_discounted_purchases(const double *p, double x, double tx,
 							  double T, double H, double delta)
 {
-	return clv_pnbd_p_alive(p, x, tx, T) * clv_pnbd_discounted_if_alive(p, x, T, H, delta);
+	return clv_discounted_purchases(clv_pnbd_p_alive, clv_pnbd_expected_if_alive, p, 3,
+									x, tx, T, H, delta);
 }
 
 /* ---- fit ---- */

@@ -30,6 +30,7 @@
 
 #include "customers/customer_map.h"
 #include "customers/period_bucket.h"
+#include "math/compare.h"
 #include "math/double_double.h"
 #include "util/sql_util.h"
 
@@ -246,15 +247,6 @@ crm_cohort_retention_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-static int
-compare_int32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Index of period in the sorted cohorts (it is there). */
 static int
 cohort_index(const int32 *cohorts, int ncohorts, int32 period)
@@ -344,7 +336,7 @@ crm_cohort_retention_final(PG_FUNCTION_ARGS)
 		firsts[c++] = (int32) events[0];
 		last = Max(last, (int32) events[n - 1]);
 	}
-	qsort(firsts, ncustomers, sizeof(int32), compare_int32);
+	qsort(firsts, ncustomers, sizeof(int32), crm_qsort_int32);
 	if ((int64) last - firsts[0] + 1 > COHORT_MAX_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 
 #include "customers/customer_map.h"
+#include "math/compare.h"
 #include "math/double_double.h"
 #include "util/sql_util.h"
 
@@ -194,15 +195,6 @@ crm_customer_kpis_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-static int
-compare_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* customer_kpis_final(internal) returns crm.customer_kpis_result */
 Datum
 crm_customer_kpis_final(PG_FUNCTION_ARGS)
@@ -254,7 +246,7 @@ crm_customer_kpis_final(PG_FUNCTION_ARGS)
 		isnull[i] = false;
 	if (ngaps > 0)
 	{
-		qsort(gaps, ngaps, sizeof(double), compare_double);
+		qsort(gaps, ngaps, sizeof(double), crm_qsort_double);
 		out[KPI_MEDIAN_GAP] = ngaps % 2 ? gaps[ngaps / 2] : (gaps[ngaps / 2 - 1] + gaps[ngaps / 2]) / 2;
 		isnull[KPI_MEDIAN_GAP] = false;
 	}

@@ -16,6 +16,7 @@
 #include "libpq/pqformat.h"
 #include "utils/memutils.h"
 
+#include "math/compare.h"
 #include "util/sql_util.h"
 #include "util/state_reader.h"
 
@@ -124,19 +125,7 @@ typedef struct EventAmount
 static int
 compare_events(const void *a, const void *b)
 {
-	int64		x = ((const EventAmount *) a)->event;
-	int64		y = ((const EventAmount *) b)->event;
-
-	return (x > y) - (x < y);
-}
-
-static int
-compare_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
+	return crm_cmp_int64(((const EventAmount *) a)->event, ((const EventAmount *) b)->event);
 }
 
 /* Sorts the customer's event array (capacity > 0), merging equal events if the map says so. */
@@ -149,9 +138,9 @@ sort_events(CustomerMap *map, CustomerMapEntry *entry)
 
 	if (!map->with_amounts)
 	{
-		qsort(entry->events.many, n, sizeof(int64), compare_int64);
+		qsort(entry->events.many, n, sizeof(int64), crm_qsort_int64);
 		if (map->merge_equal)
-			entry->nevents = (uint32) qunique(entry->events.many, n, sizeof(int64), compare_int64);
+			entry->nevents = (uint32) qunique(entry->events.many, n, sizeof(int64), crm_qsort_int64);
 		return;
 	}
 	{

@@ -24,7 +24,7 @@
 #include "windowapi.h"
 
 #include "customers/quantile_scores.h"
-#include "customers/rfm_segment_sql.h"
+#include "customers/rfm_preset_segments.h"
 
 #define RFM_DEFAULT_BINS	5
 #define RFM_MAX_BINS		100

@@ -47,7 +47,6 @@ typedef long double real;
 #define PI_L		3.141592653589793238462643383279502884L
 #define SQRT1_2_L	0.707106781186547524400844362104849039L
 #define LN_SQRT_PI_L 0.572364942924700087071713675676529356L
-#define LN_SQRT_2PI_L 0.918938533204672741780329736405617640L
 #define TINY_L		1e-300L
 #define EPS_L		LDBL_EPSILON
 #define T_ASYMPTOTIC_DF	1e7L	/* t: Cornish-Fisher from here on */
@@ -66,7 +65,7 @@ normal_sf_l(real x)
 static real
 normal_pdf_l(real x)
 {
-	return expl(-0.5L * x * x - LN_SQRT_2PI_L);
+	return expl(-0.5L * x * x - CRM_LN_SQRT_2PI_L);
 }
 
 double
@@ -322,12 +321,6 @@ t_log_pdf(real t, real df)
 }
 
 double
-crm_student_t_sf(double x, double df)
-{
-	return (double) t_sf_l(x, df);
-}
-
-double
 crm_student_t_cdf(double x, double df)
 {
 	return (double) t_sf_l(-(real) x, df);
@@ -500,7 +493,7 @@ stirling_error(real a)
 {
 	if (a >= 10)
 		return crm_stirling_error(a);
-	return crm_lgammal(a) - ((a - 0.5L) * logl(a) - a + LN_SQRT_2PI_L);
+	return crm_lgammal(a) - ((a - 0.5L) * logl(a) - a + CRM_LN_SQRT_2PI_L);
 }
 
 /*
@@ -513,7 +506,7 @@ log_gamma_front(real a, real x)
 {
 	if (a < 10)
 		return a * logl(x) - x - crm_lgammal(a);
-	return -a * y_minus_log1p((x - a) / a) + 0.5L * logl(a) - LN_SQRT_2PI_L - stirling_error(a);
+	return -a * y_minus_log1p((x - a) / a) + 0.5L * logl(a) - CRM_LN_SQRT_2PI_L - stirling_error(a);
 }
 
 /*

@@ -7,8 +7,8 @@
  * accurate down to 1e-300.  Formulas: doc/stats.md, "Normal distribution",
  * "Student t distribution" and "Chi-square distribution".
  */
-#ifndef CRM_DISTRIBUTIONS_H
-#define CRM_DISTRIBUTIONS_H
+#ifndef CRM_MATH_DISTRIBUTIONS_H
+#define CRM_MATH_DISTRIBUTIONS_H
 
 /* Standard normal: P(Z <= x) and P(Z > x); x may be +-Infinity, not NaN. */
 extern double crm_normal_cdf(double x);
@@ -19,7 +19,6 @@ extern double crm_normal_quantile(double p);
 
 /* Student t with df > 0 (finite) degrees of freedom; x not NaN. */
 extern double crm_student_t_cdf(double x, double df);
-extern double crm_student_t_sf(double x, double df);
 
 /* Two-sided p-value P(|T| >= |t|); t may be +-Infinity (gives 0). */
 extern double crm_student_t_two_sided_p(double t, double df);

@@ -11,8 +11,8 @@
  * needs moments that agree to ~1e-15; plain double sums in a different order
  * do not (measured 6.6e-10 relative on p = 2e-31 over 200,000 rows).
  */
-#ifndef CRM_DOUBLE_DOUBLE_H
-#define CRM_DOUBLE_DOUBLE_H
+#ifndef CRM_MATH_DOUBLE_DOUBLE_H
+#define CRM_MATH_DOUBLE_DOUBLE_H
 
 #include <math.h>
 

@@ -1,8 +1,10 @@
 /*
  * hyp2f1.h — the Gauss hypergeometric functions the CLV models need.
+ * The clv_ prefix of the names in src/math is historical: these functions
+ * were written for the CLV models.
  */
-#ifndef CLV_HYP2F1_H
-#define CLV_HYP2F1_H
+#ifndef CRM_MATH_HYP2F1_H
+#define CRM_MATH_HYP2F1_H
 
 /*
  * ln 2F1(rho, b; rho + 1; z) for rho, b > 0, 0 <= z < 1 (Pareto/NBD);
@@ -23,4 +25,4 @@ extern double clv_hyp2f1_pnbd_log(double rho, double b, double z, double zc,
 extern double clv_hyp2f1_bgnbd_bracket(double k, double a, double bx,
 									   double z, double L);
 
-#endif							/* CLV_HYP2F1_H */
+#endif							/* CRM_MATH_HYP2F1_H */

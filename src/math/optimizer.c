@@ -197,8 +197,11 @@ clv_bfgs_from(ClvObjective f, void *ctx, int n, double *theta, const double *H0,
 	return conv;
 }
 
-/* Nelder-Mead minimisation of f from theta (overwritten with the best point). */
-bool
+/*
+ * Nelder-Mead minimisation of f from theta (overwritten with the best
+ * point), gradient not used; true when the simplex collapsed.
+ */
+static bool
 clv_nelder_mead(ClvObjective f, void *ctx, int n, double *theta, double *fval,
 				int maxit, double ftol, int *iters)
 {

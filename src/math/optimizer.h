@@ -1,8 +1,10 @@
 /*
  * optimizer.h — small dense minimisers for the CLV fits (n <= 4).
+ * The clv_ prefix of the names in src/math is historical: these functions
+ * were written for the CLV models.
  */
-#ifndef CLV_OPTIMIZER_H
-#define CLV_OPTIMIZER_H
+#ifndef CRM_MATH_OPTIMIZER_H
+#define CRM_MATH_OPTIMIZER_H
 
 #include <stdbool.h>
 
@@ -31,10 +33,6 @@ extern bool clv_bfgs(ClvObjective f, void *ctx, int n, double *theta,
 extern bool clv_bfgs_from(ClvObjective f, void *ctx, int n, double *theta, const double *H0,
 						  double *fval, int maxit, double gtol, int *iters);
 
-/* Nelder-Mead simplex (gradient not used); true when the simplex collapsed. */
-extern bool clv_nelder_mead(ClvObjective f, void *ctx, int n, double *theta,
-							double *fval, int maxit, double ftol, int *iters);
-
 /*
  * Standard errors of theta from the inverse Hessian of scale * f at theta
  * (central differences of the gradient, or of f when use_grad is false).
@@ -62,4 +60,4 @@ extern bool clv_minimise(ClvObjective f, void *ctx, int n, const double *starts,
 						 int nstarts, bool nm_first, double gtol, double *theta,
 						 double *fval, int *iters);
 
-#endif							/* CLV_OPTIMIZER_H */
+#endif							/* CRM_MATH_OPTIMIZER_H */

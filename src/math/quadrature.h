@@ -1,9 +1,11 @@
 /*
  * quadrature.h — integration of exp(phi(v)) for unimodal phi, by composite
  * 20-point Gauss-Legendre panels marching out from the mode.
+ * The clv_ prefix of the names in src/math is historical: these functions
+ * were written for the CLV models.
  */
-#ifndef CLV_QUAD_H
-#define CLV_QUAD_H
+#ifndef CRM_MATH_QUADRATURE_H
+#define CRM_MATH_QUADRATURE_H
 
 #define CLV_QUAD_MAXMOM 3
 
@@ -42,4 +44,4 @@ typedef double (*ClvFunc) (double v, void *ctx);
 extern double clv_quad_gl20(ClvFunc f, void *ctx, double lo, double hi);
 extern double clv_quad_gl10(ClvFunc f, void *ctx, double lo, double hi);
 
-#endif							/* CLV_QUAD_H */
+#endif							/* CRM_MATH_QUADRATURE_H */

@@ -15,8 +15,6 @@
 #include <float.h>
 #include <math.h>
 
-#define LN_SQRT_2PI_L 0.918938533204672741780329736405617640L
-
 /*
  * Stirling's series of ln Gamma(x) - [(x - 1/2) ln x - x + ln sqrt(2 pi)]
  * (A&S 6.1.41), eight terms; for x >= 10, where the next term is below
@@ -51,7 +49,7 @@ crm_lgammal(long double x)
 		prod *= x;
 		x += 1;
 	}
-	return (x - 0.5L) * logl(x) - x + LN_SQRT_2PI_L + crm_stirling_error(x) - logl(prod);
+	return (x - 0.5L) * logl(x) - x + CRM_LN_SQRT_2PI_L + crm_stirling_error(x) - logl(prod);
 }
 
 /*
@@ -88,7 +86,7 @@ clv_lgamma(double x)
 	s = (1.0 / 12.0 + x2 * (-1.0 / 360.0 + x2 * (1.0 / 1260.0 + x2 *
 		(-1.0 / 1680.0 + x2 * (1.0 / 1188.0 + x2 * (-691.0 / 360360.0 +
 		x2 * (1.0 / 156.0))))))) / x;
-	return (x - 0.5) * log(x) - x + (double) LN_SQRT_2PI_L + s - shift;
+	return (x - 0.5) * log(x) - x + (double) CRM_LN_SQRT_2PI_L + s - shift;
 }
 
 /* psi(x) = d ln Gamma(x) / dx for x > 0. */

@@ -6,11 +6,17 @@
  * Own implementations, also of log-gamma for the distributions (libm's
  * lgamma and lgammal write the global signgam, which would break the "no
  * global mutable state" rule of the pure code).
+ *
+ * The clv_ prefix of the names in src/math is historical: these functions
+ * were written for the CLV models.
  */
-#ifndef CLV_SPECIAL_H
-#define CLV_SPECIAL_H
+#ifndef CRM_MATH_SPECIAL_FUNCTIONS_H
+#define CRM_MATH_SPECIAL_FUNCTIONS_H
 
 #include <math.h>
+
+/* ln sqrt(2 pi), in long double for the long-double Stirling forms */
+#define CRM_LN_SQRT_2PI_L 0.918938533204672741780329736405617640L
 
 extern double clv_lgamma(double x);
 extern double clv_digamma(double x);
@@ -65,4 +71,4 @@ crm_lentz_step(long double *c, long double *d, long double an, long double bn)
  */
 #define CLV_MAX_CANCELLED_LOG 1e8
 
-#endif							/* CLV_SPECIAL_H */
+#endif							/* CRM_MATH_SPECIAL_FUNCTIONS_H */

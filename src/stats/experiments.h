@@ -15,6 +15,24 @@
 
 #define CRM_DEFAULT_CONFIDENCE 0.95
 
+/* A result row starts with every column NULL; the tests fill what is defined. */
+static inline void
+crm_result_all_null(bool *isnull, int ncolumns)
+{
+	int			i;
+
+	for (i = 0; i < ncolumns; i++)
+		isnull[i] = true;
+}
+
+/* Sets a column of a result row. */
+static inline void
+crm_result_set(double *out, bool *isnull, int column, double value)
+{
+	out[column] = value;
+	isnull[column] = false;
+}
+
 /* crm.ttest_result */
 typedef enum TTestColumn
 {

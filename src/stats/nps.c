@@ -18,16 +18,12 @@ crm_nps_estimate(double promoters, double passives, double detractors, double co
 				variance,
 				margin,
 				score;
-	int			i;
 
-	for (i = 0; i < NPS_NCOLUMNS; i++)
-		isnull[i] = true;
-	out[NPS_RESPONSES] = n;
-	out[NPS_PROMOTERS] = promoters;
-	out[NPS_PASSIVES] = passives;
-	out[NPS_DETRACTORS] = detractors;
-	for (i = NPS_RESPONSES; i <= NPS_DETRACTORS; i++)
-		isnull[i] = false;
+	crm_result_all_null(isnull, NPS_NCOLUMNS);
+	crm_result_set(out, isnull, NPS_RESPONSES, n);
+	crm_result_set(out, isnull, NPS_PROMOTERS, promoters);
+	crm_result_set(out, isnull, NPS_PASSIVES, passives);
+	crm_result_set(out, isnull, NPS_DETRACTORS, detractors);
 	if (n == 0)
 		return;
 
@@ -42,10 +38,8 @@ crm_nps_estimate(double promoters, double passives, double detractors, double co
 	variance = share_p * (1 - share_p) + share_d * (1 - share_d) + 2 * share_p * share_d;
 	margin = -crm_normal_quantile((1 - confidence) / 2) * 100 * sqrt(variance / n);
 
-	out[NPS_SCORE] = score;
-	out[NPS_MARGIN_OF_ERROR] = margin;
-	out[NPS_CI_LOW] = fmax(-100, score - margin);
-	out[NPS_CI_HIGH] = fmin(100, score + margin);
-	for (i = NPS_SCORE; i <= NPS_CI_HIGH; i++)
-		isnull[i] = false;
+	crm_result_set(out, isnull, NPS_SCORE, score);
+	crm_result_set(out, isnull, NPS_MARGIN_OF_ERROR, margin);
+	crm_result_set(out, isnull, NPS_CI_LOW, fmax(-100, score - margin));
+	crm_result_set(out, isnull, NPS_CI_HIGH, fmin(100, score + margin));
 }

@@ -7,7 +7,7 @@
  */
 #include "util/sql_util.h"
 
-#include "stats/confidence_arg_sql.h"
+#include "stats/aggregate_state.h"
 
 #include "stats/experiments.h"
 
@@ -63,19 +63,7 @@ check_state(const double *s)
 Datum
 crm_nps_combine(PG_FUNCTION_ARGS)
 {
-	double	   *a = crm_state_values(crm_state_arg(fcinfo, 0, NPS_STATE_LEN, AGGREGATE, false));
-	double	   *b = crm_state_values(crm_state_arg(fcinfo, 1, NPS_STATE_LEN, AGGREGATE, false));
-	double		merged[NPS_STATE_LEN];
-	int			i;
-
-	check_state(a);
-	check_state(b);
-	for (i = 0; i < NPS_STATE_CONFIDENCE; i++)
-		merged[i] = a[i] + b[i];
-	merged[NPS_STATE_CONFIDENCE] = crm_state_merge_confidence(a[NPS_STATE_CONFIDENCE],
-															  b[NPS_STATE_CONFIDENCE], AGGREGATE);
-	check_state(merged);
-	PG_RETURN_ARRAYTYPE_P(crm_state_build(merged, NPS_STATE_LEN));
+	PG_RETURN_ARRAYTYPE_P(crm_state_combine_counts(fcinfo, NPS_STATE_LEN, AGGREGATE, check_state));
 }
 
 /* nps_final(float8[]) returns crm.nps_result */

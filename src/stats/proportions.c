@@ -10,13 +10,6 @@
 
 #include "math/distributions.h"
 
-static void
-set(double *out, bool *isnull, int column, double value)
-{
-	out[column] = value;
-	isnull[column] = false;
-}
-
 void
 crm_wilson_interval(double x, double n, double z, double *low, double *high)
 {
@@ -45,46 +38,44 @@ crm_proportion_test(double n_t, double x_t, double n_c, double x_c, double confi
 				high_t,
 				low_c,
 				high_c;
-	int			i;
 
-	for (i = 0; i < ZT_NCOLUMNS; i++)
-		isnull[i] = true;
-	set(out, isnull, ZT_N_TREATMENT, n_t);
-	set(out, isnull, ZT_N_CONTROL, n_c);
-	set(out, isnull, ZT_CONVERSIONS_TREATMENT, x_t);
-	set(out, isnull, ZT_CONVERSIONS_CONTROL, x_c);
+	crm_result_all_null(isnull, ZT_NCOLUMNS);
+	crm_result_set(out, isnull, ZT_N_TREATMENT, n_t);
+	crm_result_set(out, isnull, ZT_N_CONTROL, n_c);
+	crm_result_set(out, isnull, ZT_CONVERSIONS_TREATMENT, x_t);
+	crm_result_set(out, isnull, ZT_CONVERSIONS_CONTROL, x_c);
 	if (n_t > 0)
-		set(out, isnull, ZT_RATE_TREATMENT, x_t / n_t);
+		crm_result_set(out, isnull, ZT_RATE_TREATMENT, x_t / n_t);
 	if (n_c > 0)
-		set(out, isnull, ZT_RATE_CONTROL, x_c / n_c);
+		crm_result_set(out, isnull, ZT_RATE_CONTROL, x_c / n_c);
 	if (n_t == 0 || n_c == 0)
 		return;
 
 	p_t = x_t / n_t;
 	p_c = x_c / n_c;
 	diff = p_t - p_c;
-	set(out, isnull, ZT_UPLIFT, diff);
+	crm_result_set(out, isnull, ZT_UPLIFT, diff);
 
 	/* pooled z-test, identical to Pearson's chi-square without continuity correction */
 	pooled = (x_t + x_c) / (n_t + n_c);
 	se0 = sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c));
 	if (se0 == 0)
-		set(out, isnull, ZT_P_VALUE, 1);	/* all converted or none did: z undefined */
+		crm_result_set(out, isnull, ZT_P_VALUE, 1);	/* all converted or none did: z undefined */
 	else
 	{
 		double		zstat = diff / se0;
 
-		set(out, isnull, ZT_Z_STAT, zstat);
-		set(out, isnull, ZT_P_VALUE, diff == 0 ? 1 : 2 * crm_normal_sf(fabs(zstat)));
+		crm_result_set(out, isnull, ZT_Z_STAT, zstat);
+		crm_result_set(out, isnull, ZT_P_VALUE, diff == 0 ? 1 : 2 * crm_normal_sf(fabs(zstat)));
 	}
 
 	/* Newcombe (1998) method 10: hybrid score interval from the two Wilson intervals */
 	z = -crm_normal_quantile((1 - confidence) / 2);
 	crm_wilson_interval(x_t, n_t, z, &low_t, &high_t);
 	crm_wilson_interval(x_c, n_c, z, &low_c, &high_c);
-	set(out, isnull, ZT_UPLIFT_CI_LOW,
+	crm_result_set(out, isnull, ZT_UPLIFT_CI_LOW,
 		diff - sqrt((p_t - low_t) * (p_t - low_t) + (high_c - p_c) * (high_c - p_c)));
-	set(out, isnull, ZT_UPLIFT_CI_HIGH,
+	crm_result_set(out, isnull, ZT_UPLIFT_CI_HIGH,
 		diff + sqrt((high_t - p_t) * (high_t - p_t) + (p_c - low_c) * (p_c - low_c)));
 
 	/* relative lift p_t / p_c - 1, delta method, normal quantile */
@@ -96,9 +87,9 @@ crm_proportion_test(double n_t, double x_t, double n_c, double x_c, double confi
 		double		se_lift = sqrt(se2_t + ratio * ratio * se2_c) / p_c;
 		double		lift = diff / p_c;
 
-		set(out, isnull, ZT_LIFT, lift);
-		set(out, isnull, ZT_LIFT_CI_LOW, lift - z * se_lift);
-		set(out, isnull, ZT_LIFT_CI_HIGH, lift + z * se_lift);
+		crm_result_set(out, isnull, ZT_LIFT, lift);
+		crm_result_set(out, isnull, ZT_LIFT_CI_LOW, lift - z * se_lift);
+		crm_result_set(out, isnull, ZT_LIFT_CI_HIGH, lift + z * se_lift);
 	}
 }
 

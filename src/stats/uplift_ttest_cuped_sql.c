@@ -11,7 +11,7 @@
 #include "util/sql_util.h"
 
 #include "stats/comoments.h"
-#include "stats/confidence_arg_sql.h"
+#include "stats/aggregate_state.h"
 #include "stats/experiments.h"
 
 #define CUPED_TREATMENT		0

@@ -8,7 +8,7 @@
  */
 #include "util/sql_util.h"
 
-#include "stats/confidence_arg_sql.h"
+#include "stats/aggregate_state.h"
 
 #include "stats/experiments.h"
 #include "stats/moments.h"

@@ -9,7 +9,7 @@
  */
 #include "util/sql_util.h"
 
-#include "stats/confidence_arg_sql.h"
+#include "stats/aggregate_state.h"
 
 #include "stats/experiments.h"
 
@@ -62,19 +62,7 @@ check_state(const double *s)
 Datum
 crm_uplift_ztest_combine(PG_FUNCTION_ARGS)
 {
-	double	   *a = crm_state_values(crm_state_arg(fcinfo, 0, ZTEST_STATE_LEN, AGGREGATE, false));
-	double	   *b = crm_state_values(crm_state_arg(fcinfo, 1, ZTEST_STATE_LEN, AGGREGATE, false));
-	double		merged[ZTEST_STATE_LEN];
-	int			i;
-
-	check_state(a);
-	check_state(b);
-	for (i = 0; i < ZTEST_CONFIDENCE; i++)
-		merged[i] = a[i] + b[i];
-	merged[ZTEST_CONFIDENCE] = crm_state_merge_confidence(a[ZTEST_CONFIDENCE], b[ZTEST_CONFIDENCE],
-														  AGGREGATE);
-	check_state(merged);		/* the sums must still be exact */
-	PG_RETURN_ARRAYTYPE_P(crm_state_build(merged, ZTEST_STATE_LEN));
+	PG_RETURN_ARRAYTYPE_P(crm_state_combine_counts(fcinfo, ZTEST_STATE_LEN, AGGREGATE, check_state));
 }
 
 /* uplift_ztest_final(float8[]) returns crm.ztest_result */

@@ -11,13 +11,6 @@
 #include "math/distributions.h"
 #include "stats/moments.h"
 
-static void
-set(double *out, bool *isnull, int column, double value)
-{
-	out[column] = value;
-	isnull[column] = false;
-}
-
 /*
  * The test from per-arm summaries (n, mean, sample variance); diff is
  * mean_t - mean_c computed by the caller as exactly as it can, and
@@ -33,37 +26,35 @@ crm_welch_from_summaries(const WelchArm *treatment, const WelchArm *control, dou
 				se2_c,
 				half_width,
 				z;
-	int			i;
 
-	for (i = 0; i < TT_NCOLUMNS; i++)
-		isnull[i] = true;
-	set(out, isnull, TT_N_TREATMENT, n_t);
-	set(out, isnull, TT_N_CONTROL, n_c);
+	crm_result_all_null(isnull, TT_NCOLUMNS);
+	crm_result_set(out, isnull, TT_N_TREATMENT, n_t);
+	crm_result_set(out, isnull, TT_N_CONTROL, n_c);
 	if (n_t >= 1)
-		set(out, isnull, TT_MEAN_TREATMENT, treatment->mean);
+		crm_result_set(out, isnull, TT_MEAN_TREATMENT, treatment->mean);
 	if (n_c >= 1)
-		set(out, isnull, TT_MEAN_CONTROL, control->mean);
+		crm_result_set(out, isnull, TT_MEAN_CONTROL, control->mean);
 	if (n_t >= 2)
-		set(out, isnull, TT_SD_TREATMENT, sqrt(treatment->var));
+		crm_result_set(out, isnull, TT_SD_TREATMENT, sqrt(treatment->var));
 	if (n_c >= 2)
-		set(out, isnull, TT_SD_CONTROL, sqrt(control->var));
+		crm_result_set(out, isnull, TT_SD_CONTROL, sqrt(control->var));
 	if (n_t < 2 || n_c < 2)
 		return;					/* no variance estimate for an arm: no test */
 
 	se2_t = treatment->var / n_t;	/* squared standard errors of the means */
 	se2_c = control->var / n_c;
-	set(out, isnull, TT_UPLIFT, diff);
+	crm_result_set(out, isnull, TT_UPLIFT, diff);
 
 	if (se2_t + se2_c == 0)
 	{
 		/* both arms constant: the difference is known exactly */
 		half_width = 0;
 		if (diff == 0)
-			set(out, isnull, TT_P_VALUE, 1);
+			crm_result_set(out, isnull, TT_P_VALUE, 1);
 		else
 		{
-			set(out, isnull, TT_T_STAT, copysign(INFINITY, diff));
-			set(out, isnull, TT_P_VALUE, 0);
+			crm_result_set(out, isnull, TT_T_STAT, copysign(INFINITY, diff));
+			crm_result_set(out, isnull, TT_P_VALUE, 0);
 		}
 	}
 	else
@@ -76,16 +67,16 @@ crm_welch_from_summaries(const WelchArm *treatment, const WelchArm *control, dou
 		double		df = (ra + rb) * (ra + rb) / (ra * ra / (n_t - 1) + rb * rb / (n_c - 1));
 		double		t = diff / se;
 
-		set(out, isnull, TT_T_STAT, t);
-		set(out, isnull, TT_DF, df);
-		set(out, isnull, TT_P_VALUE, diff == 0 ? 1 : crm_student_t_two_sided_p(t, df));
+		crm_result_set(out, isnull, TT_T_STAT, t);
+		crm_result_set(out, isnull, TT_DF, df);
+		crm_result_set(out, isnull, TT_P_VALUE, diff == 0 ? 1 : crm_student_t_two_sided_p(t, df));
 		half_width = -crm_student_t_quantile((1 - confidence) / 2, df) * se;
 	}
-	set(out, isnull, TT_UPLIFT_CI_LOW, diff - half_width);
-	set(out, isnull, TT_UPLIFT_CI_HIGH, diff + half_width);
-	set(out, isnull, TT_INCREMENTAL_TOTAL, diff * n_t);
-	set(out, isnull, TT_INCREMENTAL_CI_LOW, (diff - half_width) * n_t);
-	set(out, isnull, TT_INCREMENTAL_CI_HIGH, (diff + half_width) * n_t);
+	crm_result_set(out, isnull, TT_UPLIFT_CI_LOW, diff - half_width);
+	crm_result_set(out, isnull, TT_UPLIFT_CI_HIGH, diff + half_width);
+	crm_result_set(out, isnull, TT_INCREMENTAL_TOTAL, diff * n_t);
+	crm_result_set(out, isnull, TT_INCREMENTAL_CI_LOW, (diff - half_width) * n_t);
+	crm_result_set(out, isnull, TT_INCREMENTAL_CI_HIGH, (diff + half_width) * n_t);
 
 	/*
 	 * Relative lift against |lift_base| (so its sign follows the uplift),
@@ -102,9 +93,9 @@ crm_welch_from_summaries(const WelchArm *treatment, const WelchArm *control, dou
 		z = -crm_normal_quantile((1 - confidence) / 2);
 		if (isfinite(lift) && isfinite(se_lift) && isfinite(z * se_lift))
 		{
-			set(out, isnull, TT_LIFT, lift);
-			set(out, isnull, TT_LIFT_CI_LOW, lift - z * se_lift);
-			set(out, isnull, TT_LIFT_CI_HIGH, lift + z * se_lift);
+			crm_result_set(out, isnull, TT_LIFT, lift);
+			crm_result_set(out, isnull, TT_LIFT_CI_LOW, lift - z * se_lift);
+			crm_result_set(out, isnull, TT_LIFT_CI_HIGH, lift + z * se_lift);
 		}
 	}
 }

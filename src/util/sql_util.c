@@ -1,6 +1,6 @@
 /*
- * sql_util.c — argument checks, float8[] aggregate states and composite
- * results shared by the SQL-callable functions.
+ * sql_util.c — argument checks, state errors and composite results shared
+ * by the SQL-callable functions.
  */
 #include "util/sql_util.h"
 
@@ -61,62 +61,6 @@ crm_state_invalid(const char *aggregate, const char *detail)
 			 errmsg("invalid state for aggregate %s", aggregate),
 			 errdetail("%s", detail),
 			 errhint("States are produced by the aggregate's own functions; do not build them by hand.")));
-}
-
-void
-crm_state_shape_invalid(const char *aggregate, int length)
-{
-	crm_state_invalid(aggregate, psprintf("Expected a float8[] of %d elements without NULLs.", length));
-}
-
-ArrayType *
-crm_state_build(const double *values, int length)
-{
-	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * length;
-	ArrayType  *state = (ArrayType *) palloc0(bytes);
-
-	SET_VARSIZE(state, bytes);
-	state->ndim = 1;
-	state->dataoffset = 0;
-	state->elemtype = FLOAT8OID;
-	ARR_DIMS(state)[0] = length;
-	ARR_LBOUND(state)[0] = 1;
-	memcpy(ARR_DATA_PTR(state), values, sizeof(double) * length);
-	return state;
-}
-
-void
-crm_state_set_confidence(double *slot, double value, const char *aggregate)
-{
-	if (likely(*slot == value && value != 0))
-		return;
-	if (*slot != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: confidence must be the same for every row, got %g and %g",
-						aggregate, *slot, value)));
-	crm_check_open_unit(value, aggregate, "confidence");
-	*slot = value;
-}
-
-double
-crm_state_merge_confidence(double a, double b, const char *aggregate)
-{
-	crm_state_check_confidence(a, aggregate);
-	crm_state_check_confidence(b, aggregate);
-	if (a != 0 && b != 0 && a != b)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: confidence must be the same for every row, got %g and %g",
-						aggregate, a, b)));
-	return a != 0 ? a : b;
-}
-
-void
-crm_state_check_confidence(double slot, const char *aggregate)
-{
-	if (!(slot == 0 || (slot > 0 && slot < 1)))
-		crm_state_invalid(aggregate, psprintf("The confidence element is %g.", slot));
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * sql_util.h — shared glue between the SQL-callable functions and the pure
- * C numerics: argument checks with specific SQLSTATEs, plain float8[]
- * aggregate states, and composite results.
+ * C numerics: argument checks with specific SQLSTATEs, errors for invalid
+ * aggregate states, and composite results.  The float8[] states of the
+ * experiment aggregates are in stats/aggregate_state.h.
  */
 #ifndef CRM_SQL_UTIL_H
 #define CRM_SQL_UTIL_H
@@ -65,59 +66,6 @@ extern void crm_check_positive(double value, const char *function, const char *a
 
 /* ERROR 22023 naming the aggregate and the bad element of a state array. */
 extern void crm_state_invalid(const char *aggregate, const char *detail) pg_attribute_noreturn();
-
-/* ERROR 22023: the state is not a float8[] of the expected length. */
-extern void crm_state_shape_invalid(const char *aggregate, int length) pg_attribute_noreturn();
-
-/* A new float8[] state holding a copy of values. */
-extern ArrayType *crm_state_build(const double *values, int length);
-
-/*
- * Aggregate states are one-dimensional float8[] arrays without NULLs and of
- * a fixed length per aggregate, so that distributed engines can ship them as
- * text.  crm_state_arg() returns argument argno checked for that shape; a
- * transition function may update it in place only when called as an
- * aggregate, so otherwise it gets a private copy (writable = true).  Inline:
- * it runs once per row.
- */
-static inline ArrayType *
-crm_state_arg(FunctionCallInfo fcinfo, int argno, int length, const char *aggregate, bool writable)
-{
-	struct varlena *raw;
-	ArrayType  *state;
-
-	if (unlikely(PG_ARGISNULL(argno)))
-		crm_state_invalid(aggregate, "The state is NULL.");
-	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	state = (ArrayType *) (unlikely(VARATT_IS_EXTENDED(raw)) ? pg_detoast_datum(raw) : raw);
-	if (unlikely(ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != length ||
-				 ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID))
-		crm_state_shape_invalid(aggregate, length);
-
-	/* in place only inside an aggregate (as AggCheckCallContext decides), where the state is ours */
-	if (writable && !(fcinfo->context != NULL &&
-					  (IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState))))
-		state = crm_state_build((const double *) ARR_DATA_PTR(state), length);
-	return state;
-}
-
-static inline double *
-crm_state_values(ArrayType *state)
-{
-	return (double *) ARR_DATA_PTR(state);
-}
-
-/*
- * Confidence level kept in a state slot (0 = not given, use the default).
- * Records value on first use and insists that every row passes the same.
- */
-extern void crm_state_set_confidence(double *slot, double value, const char *aggregate);
-
-/* Merges two confidence slots from combined partial states. */
-extern double crm_state_merge_confidence(double a, double b, const char *aggregate);
-
-/* Checks a confidence slot read from a state (0 or in (0, 1)). */
-extern void crm_state_check_confidence(double slot, const char *aggregate);
 
 /* Checks a count stored in a state: a whole number in [0, 2^53]. */
 extern void crm_state_check_count(double value, const char *aggregate, const char *element);

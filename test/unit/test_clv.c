@@ -7,7 +7,7 @@
  * Usage, from the repository root (the data are read from test/data/):
  *   test_clv [all|refs|finite|degenerate|cdnow|sim|hyp2f1|discount|boundary|timing]
  */
-#include "clv/canonical_rows.h"
+#include "clv/fit_steps.h"
 #include "clv/models.h"
 #include "math/hyp2f1.h"
 #include "math/quadrature.h"

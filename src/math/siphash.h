@@ -6,8 +6,8 @@
  * with it: a stable, documented function, unlike PostgreSQL's internal
  * hash functions, whose values may change between major versions.
  */
-#ifndef CRM_SIPHASH_H
-#define CRM_SIPHASH_H
+#ifndef CRM_MATH_SIPHASH_H
+#define CRM_MATH_SIPHASH_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,10 @@
 /*
- * rfm_segment_sql.h — the named-segment maps of RFM scores 1..5.
+ * rfm_preset_segments.h — the preset named-segment maps of RFM scores 1..5
+ * ('rfm11', 'rf10'); crm.rfm_segment() in rfm_segment_sql.c adds the
+ * user-defined schemes.
  */
-#ifndef CRM_RFM_SEGMENTS_H
-#define CRM_RFM_SEGMENTS_H
+#ifndef CRM_RFM_PRESET_SEGMENTS_H
+#define CRM_RFM_PRESET_SEGMENTS_H
 
 #include <stdbool.h>
 

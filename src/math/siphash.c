@@ -4,7 +4,7 @@
  * the last word carries the message length in its top byte).  Checked
  * against the paper's test vectors (sql/automation_campaigns.sql).
  */
-#include "automation/siphash.h"
+#include "math/siphash.h"
 
 #define ROTL(x, b) (uint64_t) (((x) << (b)) | ((x) >> (64 - (b))))
 
