@@ -118,6 +118,17 @@ INSERT INTO crm.rfm_segment_map (scheme, r, f, m, segment) VALUES
 SELECT crm.rfm_segment(5, 5, 5, 'vip') AS c555, crm.rfm_segment(5, 5, 1, 'vip') AS c551,
        crm.rfm_segment(1, 1, 1, 'vip') AS not_covered;
 SELECT DISTINCT crm.rfm_segment(5, 5, i % 5 + 1, 'vip') FROM generate_series(1, 10) i ORDER BY 1;
+-- reading the scheme does not use the caller's search_path: an "=" for text
+-- planted in a schema searched before pg_catalog is never called (a
+-- superuser's session would otherwise run it with superuser rights)
+CREATE SCHEMA trap;
+CREATE FUNCTION trap.text_eq(a text, b text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE NOTICE 'trap.= called'; RETURN a OPERATOR(pg_catalog.=) b; END $$;
+CREATE OPERATOR trap.= (FUNCTION = trap.text_eq, LEFTARG = text, RIGHTARG = text);
+SET search_path = trap, pg_catalog;
+SELECT crm.rfm_segment(5, 5, 5, 'vip') AS c555_with_trap;
+RESET search_path;
+DROP SCHEMA trap CASCADE;
 
 -- the table is dumped with the extension's configuration (pg_extension_config_dump)
 SELECT 'crm.rfm_segment_map'::regclass = ANY (extconfig) AS dumped

@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "util/spi_pinned.h"
 
 typedef enum JobCaller
 {
@@ -45,12 +46,5 @@ extern void crm_campaign_run(int64 campaign_id, const char *name, JobCaller call
 /* Refreshes a segment (by id, or by name when id is 0) in the current transaction. */
 extern void crm_segment_refresh(int64 segment_id, const char *name, JobCaller caller,
 								SegmentRefreshResult *result);
-
-/*
- * The extension's schema, for SQL text.  The control file fixes it (schema =
- * crm, relocatable = false): CREATE EXTENSION refuses any other, so it is a
- * constant, and a plain identifier that needs no quoting.
- */
-#define CRM_SCHEMA "crm"
 
 #endif

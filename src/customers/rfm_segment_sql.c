@@ -9,9 +9,9 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 
 #include "customers/rfm_preset_segments.h"
+#include "util/spi_pinned.h"
 
 /* 22003 unless 1 <= score <= 5 */
 static void
@@ -38,21 +38,22 @@ static UserScheme *
 load_user_scheme(FunctionCallInfo fcinfo, const char *scheme)
 {
 	MemoryContext fn_context = fcinfo->flinfo->fn_mcxt;
-	const char *nsp = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 	StringInfoData query;
+	int			pinned;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
 	UserScheme *result = NULL;
 	uint64		i;
 
 	initStringInfo(&query);
-	appendStringInfo(&query, "SELECT r, f, m, segment FROM %s.rfm_segment_map WHERE scheme = $1",
-					 quote_identifier(nsp));
+	/* pinned and qualified: the caller's search_path must not choose the "=" */
+	appendStringInfo(&query, "SELECT r, f, m, segment FROM %s.rfm_segment_map WHERE scheme OPERATOR(pg_catalog.=) $1",
+					 CRM_SCHEMA);
 	args[0] = CStringGetTextDatum(scheme);
 
-	SPI_connect();
+	pinned = crm_spi_connect_pinned();
 	if (SPI_execute_with_args(query.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "crm.rfm_segment: could not read %s.rfm_segment_map", nsp);
+		elog(ERROR, "crm.rfm_segment: could not read %s.rfm_segment_map", CRM_SCHEMA);
 	if (SPI_processed > 0)
 	{
 		result = MemoryContextAllocZero(fn_context, sizeof(UserScheme));
@@ -72,7 +73,7 @@ load_user_scheme(FunctionCallInfo fcinfo, const char *scheme)
 				MemoryContextStrdup(fn_context, segment);
 		}
 	}
-	SPI_finish();
+	crm_spi_finish_pinned(pinned);
 	return result;
 }
 

@@ -6,6 +6,14 @@
 #define CRM_SPI_PINNED_H
 
 /*
+ * The extension's schema, to qualify its objects in those statements.  The
+ * control file fixes it (schema = crm, relocatable = false): CREATE
+ * EXTENSION refuses any other, so it is a constant, and a plain identifier
+ * that needs no quoting.
+ */
+#define CRM_SCHEMA "crm"
+
+/*
  * SPI_connect, and search_path pinned to pg_catalog, pg_temp for the
  * statements the extension runs itself (as the worker's superuser or a
  * SECURITY DEFINER owner), so that no function or operator another role
