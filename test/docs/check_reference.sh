@@ -7,7 +7,8 @@
 #  - the support functions of the aggregates (*_transfn, *_combine, *_final,
 #    *_serialize, *_deserialize) are named in exactly one reference file;
 #  - every such heading names an object that exists (nothing stale);
-#  - every composite type of crm is mentioned somewhere in the reference.
+#  - every composite type of crm is mentioned somewhere in the reference;
+#  - README.md's "Functions at a glance" links every crm.* heading.
 # Connects with the usual PG* environment variables; creates the extension in
 # that database if it is not there.  The settings the server defines only
 # when the library is preloaded (crm_marketing.max_databases) are checked only
@@ -56,7 +57,15 @@ done <<< "$headings"
 for t in $types; do
     if ! grep -qF "\`$t" "$ref"/*.md; then echo "type $t: not mentioned in $ref/"; fail=1; fi
 done
+# the README's "Functions at a glance" links every crm.* heading to its file
+while read -r file name; do
+    case $name in crm.*) ;; *) continue;; esac
+    short=${name#crm.}
+    if ! grep -qF "[\`$short\`]($file#crm$short)" README.md; then
+        echo "README.md: $name is not in \"Functions at a glance\" (linked to $file)"; fail=1
+    fi
+done <<< "$headings"
 if [ "$fail" -eq 0 ]; then
-    echo "doc/reference: $(printf '%s\n' "$objects" | wc -l) objects, each documented once"
+    echo "doc/reference: $(printf '%s\n' "$objects" | wc -l) objects, each documented once and listed in README.md"
 fi
 exit "$fail"
