@@ -11,7 +11,7 @@
  * locks): the query runs in a subtransaction that is always rolled back,
  * which undoes all of them but the locks, released by session_locks.c.
  * The rows are spooled (a tuplestore outside the subtransaction) and then
- * loaded into a temporary table, so memory stays bounded.
+ * read from there as an ephemeral relation, so memory stays bounded.
  */
 #include "postgres.h"
 
@@ -233,58 +233,6 @@ collect_as_owner(const char *query, Oid owner, const char *search_path, bool wit
 	return count;
 }
 
-/*
- * Copies the spool into the temporary table, FETCH_ROWS rows a statement,
- * so memory stays bounded whatever the audience's size.
- */
-static void
-load_table(Tuplestorestate *spool, TupleDesc desc, const char *table)
-{
-	static const Oid column_types[JOB_COLUMNS] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, BOOLOID};
-	Oid			array_types[JOB_COLUMNS] = {TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID, TEXTARRAYOID, BOOLARRAYOID};
-	MemoryContext chunk_context = AllocSetContextCreate(CurrentMemoryContext, "crm_marketing audience chunk",
-														 ALLOCSET_DEFAULT_SIZES);
-	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	char	   *insert = psprintf("INSERT INTO pg_temp.%s SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5))", table);
-	SPIPlanPtr	plan = SPI_prepare(insert, JOB_COLUMNS, array_types);
-	bool		more = true;
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	while (more)
-	{
-		MemoryContext old = MemoryContextSwitchTo(chunk_context);
-		ArrayBuildState *columns[JOB_COLUMNS];
-		Datum		values[JOB_COLUMNS];
-		int			c,
-					n = 0;
-
-		for (c = 0; c < JOB_COLUMNS; c++)
-			columns[c] = initArrayResult(column_types[c], chunk_context, false);
-		while (n < FETCH_ROWS && (more = tuplestore_gettupleslot(spool, true, false, slot)))
-		{
-			for (c = 0; c < JOB_COLUMNS; c++)
-			{
-				bool		isnull;
-				Datum		value = slot_getattr(slot, c + 1, &isnull);
-
-				accumArrayResult(columns[c], value, isnull, column_types[c], chunk_context);
-			}
-			n++;
-		}
-		for (c = 0; c < JOB_COLUMNS; c++)
-			values[c] = makeArrayResult(columns[c], chunk_context);
-		MemoryContextSwitchTo(old);
-		if (n > 0 && SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "crm_marketing: could not load the audience");
-		/* a tuple read back from disk was allocated in chunk_context: let go of it first */
-		ExecClearTuple(slot);
-		MemoryContextReset(chunk_context);
-	}
-	ExecDropSingleTupleTableSlot(slot);
-	MemoryContextDelete(chunk_context);
-}
-
 const char *
 crm_job_rows_table(void)
 {
@@ -293,7 +241,7 @@ crm_job_rows_table(void)
 	return psprintf("crm_job_rows_%u", ++calls);
 }
 
-/* The columns of a job's rows: ids compare bytewise, as in the temporary table. */
+/* The columns of a job's rows: ids compare bytewise (COLLATE "C"). */
 static TupleDesc
 rows_desc(void)
 {
@@ -359,25 +307,6 @@ spool_rows(const char *query, Oid owner, const char *search_path, bool with_extr
 				 errmsg("the query of %s left %d session-level advisory lock(s); they were released", what, leaked),
 				 errhint("A job's query must not call pg_advisory_lock; use pg_advisory_xact_lock.")));
 	return spool;
-}
-
-int64
-crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
-				const CustomerSource *customers, int statement_timeout_ms, const char *table, const char *what)
-{
-	int64		count = 0;
-	Tuplestorestate *spool = spool_rows(query, owner, search_path, with_extras, customers,
-										statement_timeout_ms, what, &count);
-
-	/* the rows, into a temporary table that the transaction's end drops */
-	crm_job_execute(psprintf("CREATE TEMPORARY TABLE %s (customer_id text COLLATE \"C\", event_key text COLLATE \"C\","
-							 " payload jsonb, time_zone text, consent boolean) ON COMMIT DROP", table),
-					0, NULL, NULL, NULL, SPI_OK_UTILITY);
-	load_table(spool, rows_desc(), table);
-	tuplestore_end(spool);
-	/* the planner's estimates of what follows come from this */
-	crm_job_execute(psprintf("ANALYZE pg_temp.%s", table), 0, NULL, NULL, NULL, SPI_OK_UTILITY);
-	return count;
 }
 
 int64

@@ -51,35 +51,28 @@ extern void crm_job_execute(const char *sql, int nargs, Oid *types, Datum *value
  * Runs query as owner, with the search_path recorded when the job was
  * created, in a subtransaction that is rolled back (the session is left as
  * it was found; session-level advisory locks it took are released, with a
- * WARNING naming `what`), and writes its rows to a new temporary table
- * pg_temp.<table> (dropped at commit) with the columns customer_id,
- * event_key, payload, time_zone (text, text, jsonb, text: NULL when the query
- * does not return them) and consent (boolean: with a customers source that
- * has a consent column, that column, false when the customer has no row;
- * NULL otherwise).  Rows with a NULL customer_id are dropped.  Memory stays
- * bounded: rows spill to temporary files past work_mem, and the table is
- * loaded a batch at a time.  With statement_timeout_ms > 0 the query is
- * cancelled after that long.  Must be called inside SPI_connect/SPI_finish.
- * Returns the number of rows.
- */
-extern int64 crm_job_collect(const char *query, Oid owner, const char *search_path, bool with_extras,
-							 const CustomerSource *customers, int statement_timeout_ms, const char *table,
-							 const char *what);
-
-/*
- * The same rows, not loaded into a table: the spool itself is registered
- * with SPI as an ephemeral relation named `name` that the statements of this
- * SPI connection read (unqualified: such a name is found before any
- * schema's table).  Its columns are those of the temporary table, and the
- * planner knows its row count but has no statistics.  *spool is for
- * crm_job_release_spool, which unregisters the relation and frees the spool.
+ * WARNING naming `what`), and spools its rows: customer_id, event_key,
+ * payload, time_zone (text, text, jsonb, text: NULL when the query does not
+ * return them) and consent (boolean: with a customers source that has a
+ * consent column, that column, false when the customer has no row; NULL
+ * otherwise).  Rows with a NULL customer_id are dropped.  Memory stays
+ * bounded: the spool goes to temporary files past work_mem.  With
+ * statement_timeout_ms > 0 the query is cancelled after that long.
+ *
+ * The spool is registered with SPI as an ephemeral relation named `name`
+ * that the statements of this SPI connection read (unqualified: such a name
+ * is found before any schema's table, so nothing on the path can stand in
+ * for it).  The planner knows its row count but has no statistics.  *spool
+ * is for crm_job_release_spool, which unregisters the relation and frees the
+ * spool.  Must be called inside SPI_connect/SPI_finish; returns the number
+ * of rows.
  */
 extern int64 crm_job_collect_spool(const char *query, Oid owner, const char *search_path, bool with_extras,
 								   const CustomerSource *customers, int statement_timeout_ms, const char *name,
 								   const char *what, Tuplestorestate **spool);
 extern void crm_job_release_spool(const char *name, Tuplestorestate *spool);
 
-/* A name for the temporary table of a job's rows, new at every call. */
+/* A name for the relation of a job's rows, new at every call. */
 extern const char *crm_job_rows_table(void);
 
 #endif

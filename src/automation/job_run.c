@@ -108,14 +108,6 @@ crm_job_runnable(const JobKind *kind, const JobRow *row, JobCaller caller)
 }
 
 int64
-crm_job_collect_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_extras,
-					 const CustomerSource *customers, const char *table)
-{
-	return crm_job_collect(row->query, owner, row->search_path, with_extras, customers,
-						   caller == JOB_BY_WORKER ? crm_job_statement_timeout : 0, table, row->what);
-}
-
-int64
 crm_job_spool_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_extras,
 				   const CustomerSource *customers, const char *name, Tuplestorestate **spool)
 {

@@ -67,14 +67,10 @@ extern bool crm_job_lock(const JobKind *kind, int64 id, const char *name, JobCal
 extern bool crm_job_runnable(const JobKind *kind, const JobRow *row, JobCaller caller);
 
 /*
- * The job's query run as owner into pg_temp.<table> (crm_job_collect), with
- * crm_marketing.job_statement_timeout when the worker runs it.  Returns the
- * number of rows.
+ * The job's query run as owner into the ephemeral relation `name`
+ * (crm_job_collect_spool), with crm_marketing.job_statement_timeout when the
+ * worker runs it.  Returns the number of rows.
  */
-extern int64 crm_job_collect_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_extras,
-								  const CustomerSource *customers, const char *table);
-
-/* The same, into the ephemeral relation `name` (crm_job_collect_spool). */
 extern int64 crm_job_spool_rows(const JobRow *row, Oid owner, JobCaller caller, bool with_extras,
 								const CustomerSource *customers, const char *name, Tuplestorestate **spool);
 

@@ -24,7 +24,7 @@
  * rejected and counted (fourth column), not a failed refresh.
  */
 static const char *const DIFF_SQL =
-"WITH now_members AS (SELECT DISTINCT r.customer_id FROM pg_temp.%2$s r"
+"WITH now_members AS (SELECT DISTINCT r.customer_id FROM %2$s r"
 "                     WHERE r.customer_id <> '' AND octet_length(r.customer_id) <= 1000),"
 " exited AS ("
 "  UPDATE %1$s.segment_membership m SET exited_at = now()"
@@ -38,7 +38,7 @@ static const char *const DIFF_SQL =
 "                    WHERE m.segment_id = $1 AND m.customer_id = n.customer_id AND m.exited_at IS NULL)"
 "  RETURNING 1)"
 " SELECT (SELECT count(*) FROM entered), (SELECT count(*) FROM exited), (SELECT count(*) FROM now_members),"
-"        (SELECT count(*) FROM pg_temp.%2$s r WHERE r.customer_id = '' OR octet_length(r.customer_id) > 1000)";
+"        (SELECT count(*) FROM %2$s r WHERE r.customer_id = '' OR octet_length(r.customer_id) > 1000)";
 
 /* The refresh itself, with SPI connected and the search_path pinned. */
 static void
@@ -51,6 +51,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 	JobRow		segment;
 	JobRunCounts counts = {{0}};
 	const char *rows = crm_job_rows_table();
+	Tuplestorestate *spool;
 
 	if (!crm_job_lock(&crm_segment_job, segment_id, name, caller, NULL, &segment))
 		return;
@@ -59,7 +60,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 		return;
 	crm_job_check_owner(segment.owner, segment.what);
 
-	(void) crm_job_collect_rows(&segment, owner, caller, false, NULL, rows);
+	(void) crm_job_spool_rows(&segment, owner, caller, false, NULL, rows, &spool);
 	{
 		Oid			t[1] = {INT8OID};
 		Datum		v[1];
@@ -71,6 +72,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 		result->members = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 		rejected = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	}
+	crm_job_release_spool(rows, spool);
 	if (rejected > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
