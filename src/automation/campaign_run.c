@@ -230,7 +230,7 @@ run_locked(int64 campaign_id, const char *name, JobCaller caller, CampaignRunRes
 	char	   *channel,
 			   *cap;
 	RunShape	shape;
-	const char *rows = crm_job_rows_table();
+	const char *rows = crm_job_rows_name();
 	CustomerSource *customers;
 	Tuplestorestate *spool;
 

@@ -234,7 +234,7 @@ collect_as_owner(const char *query, Oid owner, const char *search_path, bool wit
 }
 
 const char *
-crm_job_rows_table(void)
+crm_job_rows_name(void)
 {
 	static uint32 calls = 0;
 

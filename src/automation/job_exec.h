@@ -73,6 +73,6 @@ extern int64 crm_job_collect_spool(const char *query, Oid owner, const char *sea
 extern void crm_job_release_spool(const char *name, Tuplestorestate *spool);
 
 /* A name for the relation of a job's rows, new at every call. */
-extern const char *crm_job_rows_table(void);
+extern const char *crm_job_rows_name(void);
 
 #endif

@@ -50,7 +50,7 @@ refresh_locked(int64 segment_id, const char *name, JobCaller caller, SegmentRefr
 	Oid			owner;
 	JobRow		segment;
 	JobRunCounts counts = {{0}};
-	const char *rows = crm_job_rows_table();
+	const char *rows = crm_job_rows_name();
 	Tuplestorestate *spool;
 
 	if (!crm_job_lock(&crm_segment_job, segment_id, name, caller, NULL, &segment))
